@@ -1,0 +1,49 @@
+"""Cloudflare Access groups made of Entra groups (replaces the guide's manual object-ID lookups).
+
+Creates, as children of one `AccessGroups` component, `<name>-<access group>`: a Zero Trust Access
+group per configured entry, whose include rule is the Entra group on this stack's login method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.settings import slugify
+
+
+@dataclass
+class AccessGroupsArgs:
+    account_id: str
+    identity_provider_id: pulumi.Input[str]
+    # Access group name -> Entra group object ID.
+    groups: Mapping[str, pulumi.Input[str]]
+
+
+class AccessGroups(pulumi.ComponentResource):
+    ids: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: AccessGroupsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("entracf:access:AccessGroups", name, None, opts)
+        created = {
+            access_name: cloudflare.ZeroTrustAccessGroup(
+                f"{name}-{slugify(access_name)}",
+                account_id=args.account_id,
+                name=access_name,
+                includes=[
+                    cloudflare.ZeroTrustAccessGroupIncludeArgs(
+                        azure_ad=cloudflare.ZeroTrustAccessGroupIncludeAzureAdArgs(
+                            id=object_id,
+                            identity_provider_id=args.identity_provider_id,
+                        )
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for access_name, object_id in args.groups.items()
+        }
+        self.ids = pulumi.Output.all(**{access_name: group.id for access_name, group in created.items()})
+        self.register_outputs({"ids": self.ids})

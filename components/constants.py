@@ -1,0 +1,69 @@
+"""External identifiers the stack depends on, each in one named constant with its source.
+
+Getting one of these wrong breaks sign-in for a whole company, so nothing else in the code
+spells them out.
+"""
+
+from typing import Final
+
+# Microsoft Graph's application (client) ID, the same in every tenant.
+# Source: Microsoft Graph permissions reference, "All permissions and IDs".
+MICROSOFT_GRAPH_APP_ID: Final = "00000003-0000-0000-c000-000000000000"
+
+# The seven delegated Graph permissions Cloudflare's Azure AD guide asks for, name -> scope ID.
+# Source: Microsoft Graph permissions reference. Checked against Graph's own service principal
+# at deploy time (see components/login_app.py), so a wrong ID fails the deployment loudly.
+# Directory.Read.All and GroupMember.Read.All let Cloudflare read group memberships from Graph
+# when a token carries more than 200 groups (the "overage" case).
+GRAPH_DELEGATED_SCOPES: Final[dict[str, str]] = {
+    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+    "Directory.Read.All": "06da0dbc-49e2-44d2-8312-53f166ab848a",
+    "GroupMember.Read.All": "bc024368-1153-4739-b217-4326f2e966d0",
+}
+
+# Entra's kind for a delegated permission in requiredResourceAccess ("Role" is an application
+# permission, which this stack never requests).
+DELEGATED_PERMISSION_TYPE: Final = "Scope"
+
+# Only accounts of this tenant may sign in.
+SIGN_IN_AUDIENCE: Final = "AzureADMyOrg"
+
+# The app role every application has when it defines none: "default access".
+# Source: Graph appRoleAssignment docs (appRoleId 00000000-0000-0000-0000-000000000000).
+DEFAULT_ACCESS_APP_ROLE_ID: Final = "00000000-0000-0000-0000-000000000000"
+
+# Entra's "Integrate any other application you don't find in the gallery (Non-gallery)" template,
+# global cloud. Source: Graph applicationTemplate docs. Other clouds use other IDs:
+# US Government 4602d0b4-76bb-404b-bca9-2652e1a39c6d, China 5a532e38-1581-4918-9658-008dc27c1d68;
+# this stack targets the global cloud only.
+NON_GALLERY_TEMPLATE_ID: Final = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+
+# The "User" app role of an app made from the non-gallery template. Its `value` is empty, so the
+# provider's `app_role_ids` map does not list it. Confidence medium: Graph docs example response
+# for instantiating the template; check it in your tenant with
+# `az ad sp show --id <scim sp> --query appRoles`.
+NON_GALLERY_USER_APP_ROLE_ID: Final = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
+
+# Provisioning job template for a custom SCIM endpoint (`customappsso` is the legacy job).
+# Source: Graph synchronization docs / Entra SCIM docs.
+SCIM_JOB_TEMPLATE_ID: Final = "scim"
+
+# Keys of the provisioning secret (Graph synchronizationSecret enum).
+SCIM_BASE_ADDRESS_KEY: Final = "BaseAddress"
+SCIM_SECRET_TOKEN_KEY: Final = "SecretToken"
+
+# Cloudflare's identity provider type for Entra ID. Source: Cloudflare API schema.
+CLOUDFLARE_AZURE_AD_TYPE: Final = "azureAD"
+
+# Every Zero Trust team lives under this domain; the OIDC callback path is fixed by Cloudflare.
+CLOUDFLARE_ACCESS_DOMAIN: Final = "cloudflareaccess.com"
+CLOUDFLARE_CALLBACK_PATH: Final = "/cdn-cgi/access/callback"
+
+# Microsoft's hard limit on a client secret's lifetime (24 months) and its advice (under 12).
+# Source: Entra docs, "Add a client secret".
+MAX_SECRET_LIFETIME_DAYS: Final = 730
+ADVISED_SECRET_LIFETIME_DAYS: Final = 365

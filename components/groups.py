@@ -1,0 +1,31 @@
+"""Entra groups the stack refers to: resolved to object IDs once per distinct group.
+
+No resources are declared here. A group named by object ID is used as given; a group named by
+display name is looked up at deploy time (the lookup fails, naming the group, when no group or
+more than one group has that name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components.settings import GroupRef
+
+
+def resolve_groups(refs: Iterable[GroupRef]) -> dict[GroupRef, pulumi.Output[str]]:
+    """Object ID of each distinct group; one directory lookup per distinct display name."""
+    resolved: dict[GroupRef, pulumi.Output[str]] = {}
+    for ref in dict.fromkeys(refs):
+        if ref.object_id is not None:
+            resolved[ref] = pulumi.Output.from_input(ref.object_id)
+        else:
+            resolved[ref] = azuread.get_group_output(display_name=ref.display_name).object_id
+    return resolved
+
+
+def object_ids_by_name(resolved: Mapping[GroupRef, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
+    """Group as the user wrote it (display name, or object ID) -> object ID, for Gateway policies."""
+    return pulumi.Output.all(**{ref.text: object_id for ref, object_id in resolved.items()})

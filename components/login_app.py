@@ -1,0 +1,153 @@
+"""The Entra login app: what Cloudflare signs users in with (guide steps 1 and 2).
+
+Creates, as children of one `LoginApp` component:
+- `<name>-app`: the app registration, single-tenant, whose only redirect URI is the Cloudflare
+  Access callback, requesting the seven delegated Microsoft Graph scopes, with group claims when
+  groups are supported;
+- `<name>-service-principal`: its enterprise app, with assignment required as configured;
+- `<name>-consent-grant`: tenant-wide admin consent to the seven scopes, in one grant;
+- `<name>-assignment-<group>`: one per sign-in group;
+- `<name>-client-secret`: the client secret, with an end date fixed by its rotation window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components.constants import (
+    DEFAULT_ACCESS_APP_ROLE_ID,
+    DELEGATED_PERMISSION_TYPE,
+    GRAPH_DELEGATED_SCOPES,
+    MICROSOFT_GRAPH_APP_ID,
+    SIGN_IN_AUDIENCE,
+)
+from components.rotation import RotationWindow, rfc3339
+
+
+@dataclass
+class LoginAppArgs:
+    display_name: str
+    redirect_uri: pulumi.Input[str]
+    support_groups: bool
+    assignment_required: bool
+    rotation: RotationWindow
+    # Group slug (stable logical name part) -> object ID.
+    sign_in_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    protect: bool = False
+
+
+def verified_scope_names(graph_scope_ids: Mapping[str, str]) -> list[str]:
+    """The seven scope names, after checking each constant ID against Graph's own table.
+
+    A mismatch means GRAPH_DELEGATED_SCOPES is wrong (or this is not Microsoft Graph); failing
+    here stops the deployment before consent is granted to the wrong permissions.
+    """
+    wrong = [
+        f"{name}: constant {scope_id}, Graph says {graph_scope_ids.get(name, 'no such scope')}"
+        for name, scope_id in GRAPH_DELEGATED_SCOPES.items()
+        if graph_scope_ids.get(name) != scope_id
+    ]
+    if wrong:
+        raise ValueError("Microsoft Graph scope IDs do not match GRAPH_DELEGATED_SCOPES: " + "; ".join(wrong))
+    return list(GRAPH_DELEGATED_SCOPES)
+
+
+class LoginApp(pulumi.ComponentResource):
+    client_id: pulumi.Output[str]
+    object_id: pulumi.Output[str]
+    service_principal_object_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    secret_expires_at: str
+
+    def __init__(self, name: str, args: LoginAppArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("entracf:sso:LoginApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        long_lived = pulumi.ResourceOptions(parent=self, protect=args.protect)
+
+        graph = azuread.get_service_principal_output(
+            client_id=MICROSOFT_GRAPH_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+
+        app = azuread.Application(
+            f"{name}-app",
+            display_name=args.display_name,
+            sign_in_audience=SIGN_IN_AUDIENCE,
+            web=azuread.ApplicationWebArgs(
+                redirect_uris=[args.redirect_uri],
+                # Cloudflare uses the authorization-code flow; implicit grant only widens attack surface.
+                implicit_grant=azuread.ApplicationWebImplicitGrantArgs(
+                    access_token_issuance_enabled=False,
+                    id_token_issuance_enabled=False,
+                ),
+            ),
+            required_resource_accesses=[
+                azuread.ApplicationRequiredResourceAccessArgs(
+                    resource_app_id=MICROSOFT_GRAPH_APP_ID,
+                    resource_accesses=[
+                        azuread.ApplicationRequiredResourceAccessResourceAccessArgs(
+                            id=scope_id, type=DELEGATED_PERMISSION_TYPE
+                        )
+                        for scope_id in GRAPH_DELEGATED_SCOPES.values()
+                    ],
+                )
+            ],
+            group_membership_claims=["SecurityGroup"] if args.support_groups else None,
+            opts=long_lived,
+        )
+
+        service_principal = azuread.ServicePrincipal(
+            f"{name}-service-principal",
+            client_id=app.client_id,
+            app_role_assignment_required=args.assignment_required,
+            # Lists it under "Enterprise applications", where the guide's admins look for it.
+            feature_tags=[azuread.ServicePrincipalFeatureTagArgs(enterprise=True)],
+            opts=long_lived,
+        )
+
+        # One grant for all scopes: one grant per scope fails with 409 (azuread issue 690).
+        # No user_object_id: the consent is tenant-wide ("Grant admin consent").
+        azuread.ServicePrincipalDelegatedPermissionGrant(
+            f"{name}-consent-grant",
+            service_principal_object_id=service_principal.object_id,
+            resource_service_principal_object_id=graph.object_id,
+            claim_values=graph.oauth2_permission_scope_ids.apply(verified_scope_names),
+            opts=child,
+        )
+
+        for slug, group_object_id in args.sign_in_groups.items():
+            azuread.AppRoleAssignment(
+                f"{name}-assignment-{slug}",
+                app_role_id=DEFAULT_ACCESS_APP_ROLE_ID,
+                principal_object_id=group_object_id,
+                resource_object_id=service_principal.object_id,
+                opts=child,
+            )
+
+        # Never protected and never delete_before_replace: rotation replaces it, and Pulumi then
+        # creates the new secret, updates Cloudflare, and deletes the old one last.
+        secret = azuread.ApplicationPassword(
+            f"{name}-client-secret",
+            application_id=app.id,
+            display_name=f"Cloudflare Access, rotation window from {args.rotation.rotation_key}",
+            end_date=rfc3339(args.rotation.secret_expires_at),
+            rotate_when_changed={"rotationWindowStart": args.rotation.rotation_key},
+            opts=child,
+        )
+
+        self.client_id = app.client_id
+        self.object_id = app.object_id
+        self.service_principal_object_id = service_principal.object_id
+        self.client_secret = pulumi.Output.secret(secret.value)
+        self.secret_expires_at = rfc3339(args.rotation.secret_expires_at)
+        self.register_outputs(
+            {
+                "client_id": self.client_id,
+                "object_id": self.object_id,
+                "service_principal_object_id": self.service_principal_object_id,
+                "secret_expires_at": self.secret_expires_at,
+            }
+        )

@@ -63,17 +63,18 @@ identity_provider = IdentityProvider(
 )
 
 if settings.scim.enabled:
+    scim_endpoint, scim_secret = identity_provider.scim_credentials()
     scim = ScimProvisioning(
         "scim",
         ScimProvisioningArgs(
             display_name=settings.scim.app_name,
-            scim_endpoint=identity_provider.scim_endpoint,
-            scim_secret=identity_provider.scim_secret,
+            scim_endpoint=scim_endpoint,
+            scim_secret=scim_secret,
             groups={ref.slug: group_ids[ref] for ref in settings.scim.groups},
             protect=settings.protect,
         ),
     )
-    pulumi.export("scimEndpoint", identity_provider.scim_endpoint)
+    pulumi.export("scimEndpoint", scim_endpoint)
     pulumi.export("scimAppObjectId", scim.app_object_id)
     pulumi.export("scimServicePrincipalObjectId", scim.service_principal_object_id)
     pulumi.export("scimProvisioningJobId", scim.job_id)

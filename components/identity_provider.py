@@ -9,6 +9,7 @@ Creates, as children of one `IdentityProvider` component:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -31,6 +32,7 @@ def lookup_team_domain(account_id: str) -> pulumi.Output[str]:
     return cloudflare.get_zero_trust_organization_output(account_id=account_id).auth_domain
 
 
+@dataclass
 @dataclass
 class IdentityProviderArgs:
     account_id: str
@@ -60,8 +62,6 @@ def scim_config_args(scim: ScimSettings) -> cloudflare.ZeroTrustAccessIdentityPr
 
 class IdentityProvider(pulumi.ComponentResource):
     id: pulumi.Output[str]
-    scim_endpoint: pulumi.Output[str | None]
-    scim_secret: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: IdentityProviderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("entracf:sso:IdentityProvider", name, None, opts)
@@ -84,10 +84,29 @@ class IdentityProvider(pulumi.ComponentResource):
             scim_config=scim_config_args(args.scim),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-
-        # `login_method.scim_config.secret` would be Output.secret (a static method), not the
-        # field: read the computed fields through apply.
         self.id = login_method.id
-        self.scim_endpoint = login_method.scim_config.apply(lambda c: c.scim_base_url if c else None)
-        self.scim_secret = pulumi.Output.secret(login_method.scim_config.apply(lambda c: c.secret if c else None))
-        self.register_outputs({"id": self.id, "scim_endpoint": self.scim_endpoint})
+        self._scim_config = login_method.scim_config
+        self.register_outputs({"id": self.id})
+
+    def scim_credentials(self) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """Cloudflare's SCIM endpoint and SCIM secret (the secret only ever as a secret).
+
+        `scim_config.secret` would be `Output.secret` (a static method), not the field, so the
+        computed fields are read through apply.
+        """
+        return (
+            self._scim_config.apply(lambda c: _computed_scim_field(c, "scim_base_url")),
+            pulumi.Output.secret(self._scim_config.apply(lambda c: _computed_scim_field(c, "secret"))),
+        )
+
+
+def _computed_scim_field(scim_config: Any, field: str) -> str:
+    value = getattr(scim_config, field, None) if scim_config else None
+    if not value:
+        # Cloudflare returns the SCIM secret once, when SCIM is first enabled; an imported or
+        # refreshed-from-scratch login method has none (README, "Troubleshooting").
+        raise ValueError(
+            f"Cloudflare returned no SCIM {field} for the login method; see README "
+            "'Troubleshooting: no SCIM secret' to issue a new one"
+        )
+    return str(value)

@@ -30,8 +30,8 @@ from components.constants import (
 @dataclass
 class ScimProvisioningArgs:
     display_name: str
-    scim_endpoint: pulumi.Input[str | None]
-    scim_secret: pulumi.Input[str | None]
+    scim_endpoint: pulumi.Input[str]
+    scim_secret: pulumi.Input[str]
     # Group slug (stable logical name part) -> object ID.
     groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     protect: bool = False

@@ -280,7 +280,9 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
 
     account_id = get("cloudflareAccountId")
     if account_id is None:
-        read.fail("cloudflareAccountId", None, "the Cloudflare account ID (32 lowercase hex characters); it is required")
+        read.fail(
+            "cloudflareAccountId", None, "the Cloudflare account ID (32 lowercase hex characters); it is required"
+        )
     elif not _ACCOUNT_ID.match(account_id):
         read.fail("cloudflareAccountId", account_id, "32 lowercase hex characters, as in the dashboard URL")
 
@@ -361,7 +363,9 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     )
 
 
-def _scim_settings(read: _Reader, raw: dict[str, Any], sign_in_groups: tuple[GroupRef, ...], stack: str) -> ScimSettings:
+def _scim_settings(
+    read: _Reader, raw: dict[str, Any], sign_in_groups: tuple[GroupRef, ...], stack: str
+) -> ScimSettings:
     read.check_unknown("scim.", raw, SCIM_KEYS_BY_NAME)
 
     def get(name: str) -> Any:

@@ -221,6 +221,7 @@ def stack_file_config(stack: str) -> dict[str, Any]:
 
 def engine_config(config: dict[str, Any]) -> dict[str, str]:
     """Config as the engine hands it to a program: strings, with structured values as JSON."""
+
     def encode(value: Any) -> str:
         return value if isinstance(value, str) else json.dumps(value)
 
@@ -241,7 +242,7 @@ def run_program(
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(engine_config(config))
     original_clock = rotation.utcnow
-    rotation.utcnow = lambda: now  # type: ignore[assignment]
+    rotation.utcnow = lambda: now
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     exports: dict[str, Any] = {}
@@ -256,12 +257,16 @@ def run_program(
     try:
         program()
     finally:
-        rotation.utcnow = original_clock  # type: ignore[assignment]
+        rotation.utcnow = original_clock
     return ProgramRun(monitor=monitor, mocks=mocks, exports=exports)
 
 
 def minimal_config(**overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {"cloudflareAccountId": ACCOUNT_ID, "teamName": "acme-test", "signInGroups": ["Engineering"]}
+    config: dict[str, Any] = {
+        "cloudflareAccountId": ACCOUNT_ID,
+        "teamName": "acme-test",
+        "signInGroups": ["Engineering"],
+    }
     config.update(overrides)
     return {k: v for k, v in config.items() if v is not None}
 

@@ -1,0 +1,42 @@
+# The two quick-start commands are `make test` and `make up` (see README).
+PYTHON ?= python3
+VENV   := venv
+BIN    := $(VENV)/bin
+STACK  ?= dev
+
+.PHONY: install test lint typecheck unit up preview rotate-now bench manifests
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+up: install
+	scripts/stack.sh up $(STACK)
+
+preview: install
+	scripts/stack.sh preview $(STACK)
+
+rotate-now: install
+	scripts/stack.sh rotate-now $(STACK)
+
+bench: install
+	$(BIN)/python scripts/benchmark.py
+
+manifests: install
+	$(BIN)/python scripts/grant_manifest.py

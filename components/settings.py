@@ -209,6 +209,8 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Group lists with a rejected item: not also reported as empty.
+        self.lists_with_bad_items: set[str] = set()
 
     def fail(self, key: str, value: Any, expected: str) -> None:
         self.problems.append(Problem(key, value, expected))
@@ -249,7 +251,9 @@ class _Reader:
         refs: list[GroupRef] = []
         for index, item in enumerate(values):
             ref = self.group(f"{key}[{index}]", item)
-            if ref is not None:
+            if ref is None:
+                self.lists_with_bad_items.add(key)
+            else:
                 refs.append(ref)
         return tuple(dict.fromkeys(refs))
 
@@ -315,7 +319,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     support_groups = get("supportGroups")
     sign_in_groups = read.groups("signInGroups", get("signInGroups"))
     assignment_required = get("assignmentRequired")
-    if assignment_required and not sign_in_groups:
+    if assignment_required and not sign_in_groups and "signInGroups" not in read.lists_with_bad_items:
         read.fail(
             "signInGroups",
             [],
@@ -327,12 +331,20 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     rotation_days, grace_days, warnings = _rotation(read, get("secretRotationDays"), get("secretGraceDays"))
     access_groups = _access_groups(read, get("accessGroups"), support_groups)
 
+    first_named_in: dict[GroupRef, str] = {}
+    for key, refs in (
+        ("signInGroups", sign_in_groups),
+        ("scim.groups", scim.groups),
+        ("accessGroups", tuple(access_groups.values())),
+    ):
+        for ref in refs:
+            first_named_in.setdefault(ref, key)
     slugs: dict[str, GroupRef] = {}
-    for ref in (*sign_in_groups, *scim.groups, *access_groups.values()):
+    for ref, key in first_named_in.items():
         other = slugs.setdefault(ref.slug, ref)
         if other != ref:
             read.fail(
-                "signInGroups/scim.groups/accessGroups",
+                key,
                 ref.text,
                 f"group names that stay distinct when lowercased with punctuation removed; "
                 f"{ref.text!r} and {other.text!r} collide (name one of them by object ID)",
@@ -386,7 +398,8 @@ def _scim_settings(
         read.fail("scim.identityUpdateBehavior", behavior, f"one of {', '.join(IDENTITY_UPDATE_BEHAVIORS)}")
     raw_groups = get("groups")
     groups = sign_in_groups if raw_groups is None else read.groups("scim.groups", raw_groups)
-    if enabled and not groups:
+    inherited_from_reported = raw_groups is None and any(p.key == "signInGroups" for p in read.problems)
+    if enabled and not groups and not read.lists_with_bad_items and not inherited_from_reported:
         read.fail(
             "scim.groups",
             raw_groups if raw_groups is not None else [],

@@ -1,0 +1,344 @@
+"""Validation rules of components/settings.py: one test per rule, no Pulumi runtime needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import ACCOUNT_ID
+
+from components.settings import GroupRef, Problem, Settings, SettingsError, load_settings
+
+GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
+
+
+def valid(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"]}
+    config.update(overrides)
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def load(**overrides: Any) -> Settings:
+    return load_settings(valid(**overrides), stack="dev")
+
+
+def problems(**overrides: Any) -> list[Problem]:
+    with pytest.raises(SettingsError) as caught:
+        load(**overrides)
+    return caught.value.problems
+
+
+def only_problem(**overrides: Any) -> Problem:
+    found = problems(**overrides)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --- defaults -------------------------------------------------------------------------------
+
+
+def test_defaults_are_the_secure_documented_ones() -> None:
+    settings = load()
+    assert settings.pkce_enabled is True
+    assert settings.support_groups is True
+    assert settings.conditional_access_enabled is False
+    assert settings.assignment_required is True
+    assert settings.protect is False
+    assert settings.prompt is None and settings.email_claim_name is None
+    assert settings.team_name is None
+    assert settings.secret_rotation_days == 90 and settings.secret_grace_days == 30
+    assert settings.scim.enabled is True
+    assert settings.scim.user_deprovision is True
+    assert settings.scim.seat_deprovision is False
+    assert settings.scim.identity_update_behavior == "reauth"
+    assert settings.access_groups == {}
+
+
+def test_default_names_include_the_stack_so_environments_are_told_apart() -> None:
+    settings = load_settings(valid(), stack="prod")
+    assert settings.login_app_name == "Cloudflare Access (prod)"
+    assert settings.identity_provider_name == "Entra ID (prod)"
+    assert settings.scim.app_name == "Cloudflare Access SCIM (prod)"
+
+
+def test_values_arrive_as_engine_json_text_or_typed_yaml_alike() -> None:
+    from_engine = load_settings(
+        {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": '["Engineering"]', "pkceEnabled": "false"}, "dev"
+    )
+    from_yaml = load(pkceEnabled=False)
+    assert from_engine == from_yaml
+
+
+def test_settings_are_immutable() -> None:
+    settings = load()
+    with pytest.raises(AttributeError):
+        settings.protect = True  # type: ignore[misc]
+
+
+# --- cloudflareAccountId ----------------------------------------------------------------------
+
+
+def test_account_id_is_required() -> None:
+    problem = only_problem(cloudflareAccountId=None)
+    assert problem.key == "cloudflareAccountId" and problem.value is None
+    assert "required" in problem.expected
+
+
+@pytest.mark.parametrize("bad", ["0123456789ABCDEF0123456789ABCDEF", "0123", "0123456789abcdef0123456789abcdeg"])
+def test_malformed_account_id_is_rejected(bad: str) -> None:
+    problem = only_problem(cloudflareAccountId=bad)
+    assert (problem.key, problem.value) == ("cloudflareAccountId", bad)
+    assert "32 lowercase hex" in problem.expected
+
+
+# --- teamName --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["acme.cloudflareaccess.com", "Acme", "-acme", "acme_team"])
+def test_team_name_must_be_the_bare_dns_label(bad: str) -> None:
+    problem = only_problem(teamName=bad)
+    assert (problem.key, problem.value) == ("teamName", bad)
+    assert "bare team name" in problem.expected
+
+
+def test_team_name_accepted() -> None:
+    assert load(teamName="acme-prod").team_name == "acme-prod"
+
+
+# --- types -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "expected"),
+    [
+        ("pkceEnabled", "maybe", "true or false"),
+        ("supportGroups", "yes", "true or false"),
+        ("conditionalAccessEnabled", 1, "true or false"),
+        ("assignmentRequired", "no", "true or false"),
+        ("protect", "sometimes", "true or false"),
+        ("secretRotationDays", "ninety", "a whole number"),
+        ("secretRotationDays", 1.5, "a whole number"),
+        ("secretGraceDays", True, "a whole number"),
+        ("signInGroups", "Engineering", "a list"),
+        ("scim", ["enabled"], "a mapping"),
+        ("accessGroups", "Admins", "a mapping"),
+        ("loginAppName", 42, "a string"),
+    ],
+)
+def test_wrong_type_names_key_value_and_expectation(key: str, bad: Any, expected: str) -> None:
+    found = problems(**{key: bad})
+    assert any(p.key == key and p.value == bad and p.expected.startswith(expected) for p in found), found
+
+
+def test_unknown_key_is_reported_rather_than_ignored() -> None:
+    problem = only_problem(pkceEnable=True)
+    assert (problem.key, problem.value) == ("pkceEnable", True)
+    assert "pkceEnabled" in problem.expected
+
+
+def test_unknown_scim_key_is_reported() -> None:
+    problem = only_problem(scim={"userDeprovisioning": True})
+    assert problem.key == "scim.userDeprovisioning"
+
+
+def test_all_problems_are_reported_together_in_one_error() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"cloudflareAccountId": "nope", "prompt": "always", "pkceEnabled": "maybe"}, "dev")
+    keys = [problem.key for problem in caught.value.problems]
+    assert keys == ["cloudflareAccountId", "prompt", "pkceEnabled", "signInGroups"]
+    message = str(caught.value)
+    assert "4 problem(s)" in message
+    assert "prompt: got 'always'; expected one of login, select_account, none" in message
+
+
+# --- prompt / emailClaimName / names -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("good", ["login", "select_account", "none"])
+def test_prompt_accepts_the_three_cloudflare_values(good: str) -> None:
+    assert load(prompt=good).prompt == good
+
+
+def test_unknown_prompt_is_rejected() -> None:
+    problem = only_problem(prompt="consent")
+    assert (problem.key, problem.value) == ("prompt", "consent")
+    assert "login, select_account, none" in problem.expected
+
+
+def test_email_claim_name_is_validated() -> None:
+    assert load(emailClaimName="preferred_username").email_claim_name == "preferred_username"
+    problem = only_problem(emailClaimName="e mail")
+    assert (problem.key, problem.value) == ("emailClaimName", "e mail")
+
+
+@pytest.mark.parametrize("key", ["loginAppName", "identityProviderName"])
+def test_blank_display_names_are_rejected(key: str) -> None:
+    problem = only_problem(**{key: "  "})
+    assert (problem.key, problem.value) == (key, "  ")
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+def test_group_by_object_id_and_by_display_name() -> None:
+    settings = load(signInGroups=[GUID.upper(), " Engineering "])
+    by_id, by_name = settings.sign_in_groups
+    assert by_id.object_id == GUID and by_id.display_name is None
+    assert by_name.display_name == "Engineering" and by_name.object_id is None
+
+
+def test_empty_group_name_is_rejected() -> None:
+    problem = only_problem(signInGroups=["Engineering", ""])
+    assert (problem.key, problem.value) == ("signInGroups[1]", "")
+
+
+def test_non_string_group_is_rejected() -> None:
+    problem = only_problem(signInGroups=["Engineering", 7])
+    assert (problem.key, problem.value) == ("signInGroups[1]", 7)
+
+
+@pytest.mark.parametrize("bad", ["2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6", "2f0c5b8e4a1d-4c3e-9b7a-1d2e3f4a5b6c"])
+def test_malformed_object_id_is_rejected(bad: str) -> None:
+    problem = only_problem(signInGroups=[bad])
+    assert (problem.key, problem.value) == ("signInGroups[0]", bad)
+    assert "xxxxxxxx-xxxx" in problem.expected
+
+
+def test_assignment_required_with_no_group_is_an_error() -> None:
+    problem = only_problem(signInGroups=[], scim={"enabled": False})
+    assert problem.key == "signInGroups"
+    assert "assignmentRequired" in problem.expected
+
+
+def test_no_groups_allowed_when_assignment_is_not_required() -> None:
+    settings = load(signInGroups=[], assignmentRequired=False, scim={"enabled": False})
+    assert settings.sign_in_groups == ()
+
+
+def test_duplicate_groups_collapse_to_one() -> None:
+    assert load(signInGroups=["Engineering", "Engineering"]).sign_in_groups == (GroupRef("Engineering"),)
+
+
+def test_group_names_that_collide_in_resource_names_are_rejected() -> None:
+    problem = only_problem(signInGroups=["Eng Team", "eng-team"])
+    assert problem.value == "eng-team"
+    assert "collide" in problem.expected
+
+
+# --- SCIM --------------------------------------------------------------------------------------
+
+
+def test_scim_groups_default_to_the_sign_in_groups() -> None:
+    assert load(signInGroups=["A", "B"]).scim.groups == (GroupRef("A"), GroupRef("B"))
+
+
+def test_scim_groups_can_differ_from_sign_in_groups() -> None:
+    assert load(scim={"groups": ["Provisioned"]}).scim.groups == (GroupRef("Provisioned"),)
+
+
+def test_seat_deprovision_without_user_deprovision_is_rejected() -> None:
+    problem = only_problem(scim={"userDeprovision": False, "seatDeprovision": True})
+    assert (problem.key, problem.value) == ("scim.seatDeprovision", True)
+    assert "userDeprovision" in problem.expected
+
+
+def test_seat_deprovision_with_user_deprovision_is_accepted() -> None:
+    assert load(scim={"userDeprovision": True, "seatDeprovision": True}).scim.seat_deprovision is True
+
+
+def test_unknown_identity_update_behavior_is_rejected() -> None:
+    problem = only_problem(scim={"identityUpdateBehavior": "reauthenticate"})
+    assert (problem.key, problem.value) == ("scim.identityUpdateBehavior", "reauthenticate")
+    assert "automatic, reauth, no_action" in problem.expected
+
+
+def test_scim_enabled_with_no_group_to_provision_is_rejected() -> None:
+    problem = only_problem(signInGroups=[], assignmentRequired=False)
+    assert problem.key == "scim.groups"
+    assert "nothing would reach Cloudflare" in problem.expected
+
+
+def test_scim_enabled_with_explicitly_empty_groups_is_rejected() -> None:
+    problem = only_problem(scim={"groups": []})
+    assert (problem.key, problem.value) == ("scim.groups", [])
+
+
+def test_scim_disabled_needs_no_groups_and_provisions_none() -> None:
+    settings = load(scim={"enabled": False, "groups": ["Ignored"]})
+    assert settings.scim.enabled is False and settings.scim.groups == ()
+
+
+def test_scim_malformed_group_is_rejected() -> None:
+    problem = only_problem(scim={"groups": ["abc-def"]})
+    assert (problem.key, problem.value) == ("scim.groups[0]", "abc-def")
+
+
+# --- rotation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["secretRotationDays", "secretGraceDays"])
+@pytest.mark.parametrize("bad", [0, -5])
+def test_rotation_periods_must_be_positive(key: str, bad: int) -> None:
+    problem = only_problem(**{key: bad})
+    assert (problem.key, problem.value) == (key, bad)
+    assert "at least 1" in problem.expected
+
+
+def test_rotation_plus_grace_beyond_24_months_is_rejected() -> None:
+    problem = only_problem(secretRotationDays=700, secretGraceDays=31)
+    assert (problem.key, problem.value) == ("secretRotationDays + secretGraceDays", 731)
+    assert "730" in problem.expected
+
+
+def test_rotation_plus_grace_of_exactly_24_months_is_accepted_with_a_warning() -> None:
+    settings = load(secretRotationDays=700, secretGraceDays=30)
+    assert len(settings.warnings) == 1 and "730 days" in settings.warnings[0]
+
+
+def test_rotation_within_12_months_has_no_warning() -> None:
+    assert load(secretRotationDays=335, secretGraceDays=30).warnings == ()
+    assert load(secretRotationDays=336, secretGraceDays=30).warnings != ()
+
+
+# --- accessGroups ------------------------------------------------------------------------------
+
+
+def test_access_groups_by_name_and_by_id() -> None:
+    settings = load(accessGroups={"Admins": GUID, "Engineers": "Engineering"})
+    assert settings.access_groups == {"Admins": GroupRef(GUID), "Engineers": GroupRef("Engineering")}
+
+
+def test_access_group_with_empty_name_is_rejected() -> None:
+    problem = only_problem(accessGroups={" ": "Engineering"})
+    assert (problem.key, problem.value) == ("accessGroups", " ")
+
+
+def test_access_group_with_empty_entra_group_is_rejected() -> None:
+    problem = only_problem(accessGroups={"Admins": ""})
+    assert (problem.key, problem.value) == ("accessGroups.Admins", "")
+
+
+def test_duplicate_access_group_names_are_rejected() -> None:
+    problem = only_problem(accessGroups={"Admins": "A", "admins": "B"})
+    assert (problem.key, problem.value) == ("accessGroups.admins", "admins")
+    assert "repeats 'Admins'" in problem.expected
+
+
+def test_access_group_with_malformed_object_id_is_rejected() -> None:
+    problem = only_problem(accessGroups={"Admins": "1234-abcd"})
+    assert (problem.key, problem.value) == ("accessGroups.Admins", "1234-abcd")
+
+
+def test_access_groups_need_group_support() -> None:
+    problem = only_problem(accessGroups={"Admins": "Engineering"}, supportGroups=False)
+    assert problem.key == "accessGroups"
+    assert "supportGroups" in problem.expected
+
+
+def test_referenced_groups_are_distinct_across_all_lists() -> None:
+    settings = load(
+        signInGroups=["Engineering", GUID],
+        scim={"groups": ["Engineering", "Contractors"]},
+        accessGroups={"Admins": GUID, "Eng": "Engineering"},
+    )
+    assert settings.referenced_groups() == (GroupRef("Engineering"), GroupRef(GUID), GroupRef("Contractors"))

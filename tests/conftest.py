@@ -75,6 +75,18 @@ def reveal(value: Any) -> Any:
     return value
 
 
+def is_secret_at(value: Any, *path: str | int) -> bool:
+    """Whether the value at `path` is protected by a secret wrapper at it or around it.
+
+    Python's SDK lifts the secretness of a nested value to the top-level property it sits in.
+    """
+    for step in path:
+        if rpc.is_rpc_secret(value):
+            return True
+        value = value[step]
+    return rpc.is_rpc_secret(value)
+
+
 @dataclass
 class Registration:
     type: str

@@ -1,0 +1,59 @@
+"""Group resolution (components/groups.py) and Access groups (components/access_groups.py)."""
+
+from __future__ import annotations
+
+from conftest import EngineLikeMocks, fake_guid, minimal_config, run_program
+
+GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
+
+
+def test_display_name_is_resolved_and_object_id_used_as_given() -> None:
+    run = run_program(minimal_config(signInGroups=["Engineering", GUID]))
+    assert run.exports["azureGroupObjectIds"] == {"Engineering": fake_guid("group", "Engineering"), GUID: GUID}
+    assert [args for token, args in run.mocks.call_args if token == "getGroup"] == [{"displayName": "Engineering"}]
+
+
+def test_each_distinct_group_is_resolved_once_across_all_lists() -> None:
+    mocks = EngineLikeMocks()
+    run = run_program(
+        minimal_config(
+            signInGroups=["Engineering", "Finance"],
+            scim={"groups": ["Engineering", "Contractors"]},
+            accessGroups={"Eng": "Engineering", "Money": "Finance", "Admins": GUID},
+        ),
+        mocks=mocks,
+    )
+    looked_up = sorted(args["displayName"] for token, args in mocks.call_args if token == "getGroup")
+    assert looked_up == ["Contractors", "Engineering", "Finance"]
+    assert run.exports["azureGroupObjectIds"] == {
+        "Engineering": fake_guid("group", "Engineering"),
+        "Finance": fake_guid("group", "Finance"),
+        "Contractors": fake_guid("group", "Contractors"),
+        GUID: GUID,
+    }
+
+
+def test_access_group_includes_the_entra_group_on_this_stacks_login_method() -> None:
+    run = run_program(minimal_config(accessGroups={"Engineers": "Engineering", "Admins": GUID}))
+    idp_id = run.exports["identityProviderId"]
+    groups = {r.inputs["name"]: r for r in run.of_type("ZeroTrustAccessGroup")}
+    assert sorted(groups) == ["Admins", "Engineers"]
+    assert groups["Engineers"].inputs["includes"] == [
+        {"azureAd": {"id": fake_guid("group", "Engineering"), "identityProviderId": idp_id}}
+    ]
+    assert groups["Admins"].inputs["includes"] == [{"azureAd": {"id": GUID, "identityProviderId": idp_id}}]
+    assert {r.inputs["accountId"] for r in groups.values()} == {"0123456789abcdef0123456789abcdef"}
+    assert groups["Admins"].name == "access-groups-admins"
+
+
+def test_access_group_ids_are_exported_by_name() -> None:
+    run = run_program(minimal_config(accessGroups={"Engineers": "Engineering"}))
+    [group] = run.of_type("ZeroTrustAccessGroup")
+    assert run.exports["accessGroupIds"] == {"Engineers": fake_guid(group.type, group.name)}
+
+
+def test_no_access_groups_declares_none() -> None:
+    run = run_program(minimal_config())
+    assert run.of_type("ZeroTrustAccessGroup") == []
+    assert run.of_type("entracf:access:AccessGroups") == []
+    assert "accessGroupIds" not in run.exports

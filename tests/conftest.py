@@ -245,13 +245,13 @@ def run_program(
     stack: str = "dev",
     mocks: EngineLikeMocks | None = None,
     now: datetime = FIXED_NOW,
-    monkeypatch: pytest.MonkeyPatch | None = None,
+    monitor: RecordingMonitor | None = None,
 ) -> ProgramRun:
     """Run __main__.py under the mock runtime with the given config and clock."""
     from components import rotation
 
     mocks = mocks or EngineLikeMocks()
-    monitor = RecordingMonitor(mocks)
+    monitor = monitor or RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(engine_config(config))
     original_clock = rotation.utcnow
     rotation.utcnow = lambda: now

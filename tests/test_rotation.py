@@ -9,8 +9,8 @@ import pytest
 from components.rotation import ROTATION_ANCHOR, current_window, rfc3339
 
 
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_anchor_is_fixed() -> None:

@@ -104,7 +104,7 @@ def test_missing_scim_secret_fails_with_a_pointer_to_recovery(monkeypatch: pytes
     from conftest import EngineLikeMocks
 
     class ImportedLoginMethod(EngineLikeMocks):
-        def new_resource(self, args):  # type: ignore[no-untyped-def]
+        def new_resource(self, args):
             resource_id, state = super().new_resource(args)
             if "scimConfig" in state and isinstance(state["scimConfig"], dict):
                 state["scimConfig"] = {k: v for k, v in state["scimConfig"].items() if k != "secret"}

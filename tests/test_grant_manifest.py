@@ -1,0 +1,136 @@
+"""The grant manifests (scripts/grant_manifest.py): fresh, offline, and one fact per line."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import SettingsError, load_settings
+from scripts import grant_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    project_name, stacks_dir = grant_manifest.project(ROOT)
+    return grant_manifest.raw_config(stacks_dir / f"Pulumi.{stack}.yaml", project_name)
+
+
+def render(raw: dict[str, Any], stack: str = "dev") -> str:
+    return grant_manifest.render(load_settings(raw, stack), f"stacks/Pulumi.{stack}.yaml")
+
+
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(removed, added) lines between two manifests."""
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [line[2:] for line in diff if line.startswith("- ")], [line[2:] for line in diff if line.startswith("+ ")]
+
+
+def test_committed_manifests_match_the_stack_files() -> None:
+    stale = grant_manifest.stale_manifests(ROOT)
+    assert not stale, "grant manifests are stale; run `make manifests` and commit the result:\n" + "\n".join(stale)
+
+
+def test_every_committed_stack_file_has_a_manifest() -> None:
+    stacks = set(grant_manifest.stack_files(ROOT))
+    assert {"dev", "prod"} <= stacks
+    assert {path.stem for path in (ROOT / "manifests").glob("*.md")} == stacks
+
+
+def test_check_mode_fails_listing_a_stale_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
+    assert grant_manifest.main(["--check"], root=tmp_path) == 0
+
+    (tmp_path / "manifests" / "prod.md").write_text("# edited by hand\n")
+    (tmp_path / "manifests" / "gone.md").write_text("# a removed stack\n")
+
+    assert grant_manifest.main(["--check"], root=tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "manifests/prod.md: out of date" in err
+    assert "manifests/gone.md: no stack file for it" in err
+    assert "make manifests" in err
+
+    assert grant_manifest.main([], root=tmp_path) == 0
+    assert grant_manifest.main(["--check"], root=tmp_path) == 0
+    assert not (tmp_path / "manifests" / "gone.md").exists()
+
+
+def test_adding_a_sign_in_group_adds_exactly_its_lines() -> None:
+    raw = stack_config("dev")
+    widened = copy.deepcopy(raw)
+    widened["signInGroups"].append("Contractors")
+
+    removed, added = changed_lines(render(raw), render(widened))
+
+    # dev provisions its sign-in groups (scim.groups unset), so the new group is provisioned too.
+    new_group = 'Entra group "Contractors" (by display name, resolved in Entra at deploy time)'
+    assert removed == []
+    assert added == [f"- Allowed to sign in: {new_group}", f"- Provisioned to Cloudflare: {new_group}"]
+
+
+def test_dropping_assignment_required_changes_exactly_one_line() -> None:
+    raw = stack_config("dev")
+    widened = {**raw, "assignmentRequired": False}
+
+    removed, added = changed_lines(render(raw), render(widened))
+
+    assert removed == [
+        "- Who can sign in: only members of the groups below, and Global Administrators (assignment required)"
+    ]
+    assert len(added) == 1
+    assert added[0].startswith("- Who can sign in: every user of the tenant")
+
+
+def test_turning_on_seat_deprovisioning_changes_exactly_one_line() -> None:
+    raw = stack_config("dev")
+    widened = copy.deepcopy(raw)
+    widened["scim"]["seatDeprovision"] = True
+
+    removed, added = changed_lines(render(raw), render(widened))
+
+    assert removed == ["- ... and removes the user's Zero Trust seat (scim.seatDeprovision): no"]
+    assert added == ["- ... and removes the user's Zero Trust seat (scim.seatDeprovision): yes"]
+
+
+def test_every_graph_scope_is_its_own_line_with_admin_consent() -> None:
+    manifest = render(stack_config("dev"))
+    scope_lines = [line for line in manifest.splitlines() if "delegated, admin consent for all users" in line]
+    assert len(scope_lines) == 7
+    assert "- `GroupMember.Read.All` (bc024368-1153-4739-b217-4326f2e966d0): delegated" in manifest
+
+
+def test_redirect_uri_from_team_name_or_deploy_time_lookup() -> None:
+    raw = {key: value for key, value in stack_config("dev").items() if key != "teamName"}
+    named = render({**raw, "teamName": "acme-test"})
+    looked_up = render(raw)
+    assert (
+        "- Login app redirect URI: https://acme-test.cloudflareaccess.com/cdn-cgi/access/callback (its only one)"
+        in named
+    )
+    assert "where <team> is read from the Cloudflare account's Zero Trust organization at deploy time" in looked_up
+
+
+def test_scim_off_is_stated() -> None:
+    raw = {**stack_config("dev"), "scim": {"enabled": False}}
+    manifest = render(raw)
+    assert "- Entra SCIM app: none (SCIM is off)" in manifest
+    assert "- SCIM provisioning: off" in manifest
+    assert "Provisioned to Cloudflare" not in manifest
+
+
+def test_manifest_names_no_dates() -> None:
+    for stack in ("dev", "prod"):
+        manifest = (ROOT / "manifests" / f"{stack}.md").read_text()
+        assert not any(year in manifest for year in ("2024", "2025", "2026", "2027", "2028"))
+
+
+def test_invalid_stack_config_is_rejected_by_the_stacks_own_validator() -> None:
+    with pytest.raises(SettingsError, match="secretRotationDays"):
+        render({**stack_config("dev"), "secretRotationDays": 0})

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PROJECT, ProgramRun, reveal, run_program, stack_file_config
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -20,6 +21,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
@@ -505,3 +507,66 @@ def test_pack_requirements_pin_the_projects_sdk_versions() -> None:
     project = pins(root / "requirements.txt") | pins(root / "requirements-dev.txt")
     pack = pins(POLICY_DIR / "requirements.txt")
     assert pack == {"pulumi": project["pulumi"], "pulumi-policy": project["pulumi-policy"]}
+
+
+# --- the real program passes the pack ---------------------------------------------------------
+
+
+def pack_violations(run: ProgramRun, config: dict[str, Any]) -> list[str]:
+    """Every rule of the pack over what the program registered, with its policy config."""
+    resources = [
+        PolicyResource(
+            resource_type=r.type,
+            props=unknown_checking_proxy(reveal(r.outputs if r.custom else r.inputs)),
+            urn=r.urn,
+            name=r.name,
+            opts=options(r.protect, r.delete_before_replace or None),
+            provider=None,
+            parent=None,
+            dependencies=[],
+            property_dependencies={},
+        )
+        for r in run.registrations
+    ]
+    found: list[str] = []
+    for policy in rules.POLICIES:
+        settings = {k: v for k, v in config.get(policy.name, {}).items() if k != "enforcementLevel"}
+        report = Violations()
+        if isinstance(policy, StackValidationPolicy):
+            policy.validate(StackValidationArgs(resources, settings), report)
+        else:
+            assert isinstance(policy, ResourceValidationPolicy)
+            for resource in resources:
+                args = ResourceValidationArgs(
+                    resource.resource_type,
+                    unknown_checking_proxy(reveal(run.monitor.registrations[resource.urn].inputs)),
+                    resource.urn,
+                    resource.name,
+                    resource.opts,
+                    None,
+                    settings,
+                )
+                policy.validate(args, report)
+        found += [f"{policy.name}: {message}" for message in report.messages]
+    return found
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_committed_stack_passes_every_rule(stack: str) -> None:
+    config = prod_config() if stack == "prod" else {}
+    # The secret rule measures from the real clock, so the program runs at the real time too.
+    run = run_program(stack_file_config(stack), stack=stack, now=datetime.now(UTC))
+
+    assert pack_violations(run, config) == []
+    assert {rules.SYNCHRONIZATION_JOB, rules.APPLICATION_PASSWORD} <= {r.type for r in run.registrations}
+
+
+def test_program_with_pkce_off_and_no_protection_fails_the_prod_rules() -> None:
+    config = stack_file_config("prod")
+    config[f"{PROJECT}:pkceEnabled"] = False
+    config[f"{PROJECT}:protect"] = False
+
+    run = run_program(config, stack="prod", now=datetime.now(UTC))
+    violated = {message.split(":", 1)[0] for message in pack_violations(run, prod_config())}
+
+    assert violated == {"identity-provider-pkce", "identity-objects-protected"}

@@ -4,7 +4,7 @@ VENV   := venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: install test lint typecheck unit up preview rotate-now bench manifests
+.PHONY: install policy-install test lint typecheck unit up preview rotate-now bench manifests
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,15 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+# The policy pack (policy/) runs in its own venv, created here for `pulumi ... --policy-pack policy`.
+policy/venv/.installed: policy/requirements.txt
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/pip install --quiet --upgrade pip
+	policy/venv/bin/pip install --quiet -r policy/requirements.txt
+	touch $@
+
+policy-install: policy/venv/.installed
 
 lint: install
 	$(BIN)/ruff check .
@@ -26,13 +35,13 @@ unit: install
 
 test: lint typecheck unit
 
-up: install
+up: install policy-install
 	scripts/stack.sh up $(STACK)
 
-preview: install
+preview: install policy-install
 	scripts/stack.sh preview $(STACK)
 
-rotate-now: install
+rotate-now: install policy-install
 	scripts/stack.sh rotate-now $(STACK)
 
 bench: install

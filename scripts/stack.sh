@@ -53,9 +53,13 @@ fi
 
 pulumi stack select --create --non-interactive "$stack" >/dev/null
 
+# Every preview and deployment runs the security policy pack (policy/); prod with its stricter config.
+policy=(--policy-pack policy)
+if [ "$stack" = prod ]; then policy+=(--policy-pack-config policy/prod-config.json); fi
+
 case "$action" in
-  up) exec pulumi up --stack "$stack" "$@" ;;
-  preview) exec pulumi preview --diff --stack "$stack" "$@" ;;
+  up) exec pulumi up "${policy[@]}" --stack "$stack" "$@" ;;
+  preview) exec pulumi preview "${policy[@]}" --diff --stack "$stack" "$@" ;;
   rotate-now)
     urn=$(pulumi stack export --stack "$stack" | venv/bin/python -c '
 import json, sys
@@ -66,6 +70,6 @@ print(next((r["urn"] for r in resources
 ')
     [ -n "$urn" ] || fail "stack $stack has no client secret yet: deploy it first with 'make up STACK=$stack'"
     # Replacement creates the new secret, points Cloudflare at it, then deletes the old one.
-    exec pulumi up --stack "$stack" --replace "$urn" "$@"
+    exec pulumi up "${policy[@]}" --stack "$stack" --replace "$urn" "$@"
     ;;
 esac

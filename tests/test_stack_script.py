@@ -96,7 +96,7 @@ def test_up_selects_the_stack_on_the_local_backend_and_deploys_it(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "pulumi.log").read_text().splitlines() == [
         "stack select --create --non-interactive dev",
-        "up --stack dev --yes",
+        "up --policy-pack policy --stack dev --yes",
     ]
     assert (tmp_path / "state").is_dir()
 
@@ -113,7 +113,24 @@ def test_rotate_now_replaces_exactly_the_client_secret(tmp_path: Path) -> None:
         PULUMI_CONFIG_PASSPHRASE="",
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "pulumi.log").read_text().splitlines()[-1] == f"up --stack dev --replace {SECRET_URN}"
+    assert (tmp_path / "pulumi.log").read_text().splitlines()[-1] == (
+        f"up --policy-pack policy --stack dev --replace {SECRET_URN}"
+    )
+
+
+def test_prod_runs_the_policy_pack_with_its_strict_config(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "preview",
+        "prod",
+        bin_dir=fake_tools(tmp_path, az_logged_in=True),
+        CLOUDFLARE_API_TOKEN="test-token",
+        PULUMI_CONFIG_PASSPHRASE="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "pulumi.log").read_text().splitlines()[-1] == (
+        "preview --policy-pack policy --policy-pack-config policy/prod-config.json --diff --stack prod"
+    )
 
 
 def test_makefile_quick_start_targets_call_the_script() -> None:

@@ -129,7 +129,7 @@ def test_preview_and_its_comment_run_for_every_stack() -> None:
     assert "list_stacks.py" in run_text(jobs["stacks"])
     assert jobs["preview"]["strategy"]["matrix"]["stack"] == MATRIX_OF_ALL
     assert jobs["comment"]["strategy"]["matrix"]["stack"] == MATRIX_OF_ALL
-    assert "pulumi preview --diff" in run_text(jobs["preview"])
+    assert "pulumi preview $POLICY_ARGS --diff" in run_text(jobs["preview"])
 
 
 def test_preview_waits_for_make_test() -> None:
@@ -194,7 +194,7 @@ def test_drift_check_runs_for_every_stack_and_fails_on_changes() -> None:
     job = workflow("scheduled.yml")["jobs"]["drift-check"]
     assert job["strategy"]["matrix"]["stack"] == MATRIX_OF_ALL
     text = run_text(job)
-    assert "pulumi preview --refresh --expect-no-changes" in text
+    assert "pulumi preview $POLICY_ARGS --refresh --expect-no-changes" in text
     assert "GITHUB_STEP_SUMMARY" in text
     assert 'exit "$status"' in text
 
@@ -278,3 +278,18 @@ def test_pulumi_cli_matches_the_pinned_sdk() -> None:
     steps = load(GITHUB / "actions" / "pulumi-setup" / "action.yml")["runs"]["steps"]
     cli = [step["with"]["pulumi-version"] for step in steps if step.get("uses", "").startswith("pulumi/actions@")]
     assert cli == [sdk.group(1)]
+
+
+def test_every_preview_and_deployment_runs_the_policy_pack() -> None:
+    setup = (ROOT / ".github" / "actions" / "pulumi-setup" / "action.yml").read_text()
+    assert "make install policy-install" in setup
+    assert 'args="--policy-pack policy"' in setup
+    assert '[ "${STACK:-}" = "prod" ]; then args="$args --policy-pack-config policy/prod-config.json"' in setup
+    commands = [
+        line.strip()
+        for path in sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+        for line in path.read_text().splitlines()
+        if re.match(r"(run: )?pulumi (preview|up)\b", line.strip())
+    ]
+    assert len(commands) >= 6, commands  # PR preview, two deploys, drift check, two redeploys
+    assert [c for c in commands if "$POLICY_ARGS" not in c] == []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.groups import output_map
 from components.settings import slugify
 
 
@@ -45,5 +46,5 @@ class AccessGroups(pulumi.ComponentResource):
             )
             for access_name, object_id in args.groups.items()
         }
-        self.ids = pulumi.Output.all(**{access_name: group.id for access_name, group in created.items()})
+        self.ids = output_map({access_name: group.id for access_name, group in created.items()})
         self.register_outputs({"ids": self.ids})

@@ -28,4 +28,11 @@ def resolve_groups(refs: Iterable[GroupRef]) -> dict[GroupRef, pulumi.Output[str
 
 def object_ids_by_name(resolved: Mapping[GroupRef, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
     """Group as the user wrote it (display name, or object ID) -> object ID, for Gateway policies."""
-    return pulumi.Output.all(**{ref.text: object_id for ref, object_id in resolved.items()})
+    return output_map({ref.text: object_id for ref, object_id in resolved.items()})
+
+
+def output_map(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[str, str]]:
+    """One Output of a dict; `Output.all()` of nothing would give a list, not `{}`."""
+    if not values:
+        return pulumi.Output.from_input({})
+    return pulumi.Output.all(**values)

@@ -209,3 +209,21 @@ def test_readme_documents_every_config_key_and_output() -> None:
         assert f"| `scim.{name}`" in readme, name
     for output in REQUIRED_EXPORTS | {"scimEndpoint", "scimAppObjectId", "scimServicePrincipalObjectId"}:
         assert f"| `{output}`" in readme, output
+
+
+def test_a_stack_without_groups_exports_an_empty_group_map() -> None:
+    run = run_program(minimal_config(signInGroups=[], assignmentRequired=False, scim={"enabled": False}))
+    assert run.exports["azureGroupObjectIds"] == {}
+    assert run.of_type("AppRoleAssignment") == []
+
+
+def test_a_secret_lifetime_over_twelve_months_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
+    run_program(minimal_config(secretRotationDays=350, secretGraceDays=30))
+    assert warned == [
+        "secretRotationDays + secretGraceDays = 380 days: a client secret may live longer than 365 days, "
+        "against Microsoft's advice to stay under 12 months"
+    ]

@@ -1,8 +1,9 @@
-"""Entra groups the stack refers to: resolved to object IDs once per distinct group.
+"""Entra groups the stack refers to: resolved to object IDs once per distinct group, and
+assigned to enterprise apps.
 
-No resources are declared here. A group named by object ID is used as given; a group named by
-display name is looked up at deploy time (the lookup fails, naming the group, when no group or
-more than one group has that name).
+A group named by object ID is used as given; a group named by display name is looked up at
+deploy time (the lookup fails, naming the group, when no group or more than one group has that
+name). `assign_groups` declares the app role assignments for the component that calls it.
 """
 
 from __future__ import annotations
@@ -36,3 +37,23 @@ def output_map(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[st
     if not values:
         return pulumi.Output.from_input({})
     return pulumi.Output.all(**values)
+
+
+def assign_groups(
+    name: str,
+    groups: Mapping[str, pulumi.Input[str]],
+    app_role_id: str,
+    service_principal_object_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> list[azuread.AppRoleAssignment]:
+    """Assign each group (slug -> object ID) to an enterprise app as `<name>-assignment-<slug>`."""
+    return [
+        azuread.AppRoleAssignment(
+            f"{name}-assignment-{slug}",
+            app_role_id=app_role_id,
+            principal_object_id=group_object_id,
+            resource_object_id=service_principal_object_id,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for slug, group_object_id in groups.items()
+    ]

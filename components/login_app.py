@@ -25,6 +25,7 @@ from components.constants import (
     MICROSOFT_GRAPH_APP_ID,
     SIGN_IN_AUDIENCE,
 )
+from components.groups import assign_groups
 from components.rotation import RotationWindow, rfc3339
 
 
@@ -118,14 +119,7 @@ class LoginApp(pulumi.ComponentResource):
             opts=child,
         )
 
-        for slug, group_object_id in args.sign_in_groups.items():
-            azuread.AppRoleAssignment(
-                f"{name}-assignment-{slug}",
-                app_role_id=DEFAULT_ACCESS_APP_ROLE_ID,
-                principal_object_id=group_object_id,
-                resource_object_id=service_principal.object_id,
-                opts=child,
-            )
+        assign_groups(name, args.sign_in_groups, DEFAULT_ACCESS_APP_ROLE_ID, service_principal.object_id, self)
 
         # Never protected and never delete_before_replace: rotation replaces it, and Pulumi then
         # creates the new secret, updates Cloudflare, and deletes the old one last.

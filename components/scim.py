@@ -25,6 +25,7 @@ from components.constants import (
     SCIM_JOB_TEMPLATE_ID,
     SCIM_SECRET_TOKEN_KEY,
 )
+from components.groups import assign_groups
 
 
 @dataclass
@@ -53,16 +54,9 @@ class ScimProvisioning(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
-        assignments = [
-            azuread.AppRoleAssignment(
-                f"{name}-assignment-{slug}",
-                app_role_id=NON_GALLERY_USER_APP_ROLE_ID,
-                principal_object_id=group_object_id,
-                resource_object_id=scim_app.service_principal_object_id,
-                opts=child,
-            )
-            for slug, group_object_id in args.groups.items()
-        ]
+        assignments = assign_groups(
+            name, args.groups, NON_GALLERY_USER_APP_ROLE_ID, scim_app.service_principal_object_id, self
+        )
 
         secret = azuread.SynchronizationSecret(
             f"{name}-secret",

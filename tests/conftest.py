@@ -16,7 +16,7 @@ import runpy
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,11 +281,6 @@ def minimal_config(**overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return {k: v for k, v in config.items() if v is not None}
-
-
-@pytest.fixture
-def program() -> Callable[..., ProgramRun]:
-    return run_program
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Operator commands that talk to the live tenant and account: verify and adopt."""

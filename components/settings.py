@@ -14,9 +14,11 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from components.constants import ADVISED_SECRET_LIFETIME_DAYS, MAX_SECRET_LIFETIME_DAYS
+from components.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
 
 PROMPT_VALUES = ("login", "select_account", "none")
 IDENTITY_UPDATE_BEHAVIORS = ("automatic", "reauth", "no_action")
@@ -478,3 +480,10 @@ def stack_config(project: str) -> dict[str, Any]:
     prefix = f"{project}:"
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     return {key[len(prefix) :]: value for key, value in merged.items() if key.startswith(prefix)}
+
+
+def settings_from_stack_file(stack: str, root: Path = ROOT) -> Settings:
+    """A committed stack's Settings, read offline from its stack file (for tools and manifests)."""
+    prefix = f"{PROJECT_NAME}:"
+    config = read_stack_config(stack_file(stack, root))
+    return load_settings({key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}, stack)

@@ -1,0 +1,72 @@
+"""Where stack files live and which stacks exist: the one rule for scripts, tests, CI and tools.
+
+Plain Python with no third-party import at module level, so CI's bare `python3` can list the
+stacks (`.github/scripts/list_stacks.py`) before any dependency is installed.
+
+The rule: `stacks/Pulumi.<stack>.yaml` or `stacks/Pulumi.<stack>.yml` (Pulumi reads either); a
+stack with both files is an error, because which one Pulumi uses is not what a reviewer sees.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+PROJECT_NAME = "entra-cloudflare"
+# Pulumi.yaml's `stackConfigDir`.
+STACK_CONFIG_DIR = "stacks"
+ROOT = Path(__file__).resolve().parent.parent
+
+_STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.(?P<ext>yaml|yml)$")
+
+
+class StackFileError(ValueError):
+    """A stack file that is missing, doubled or unreadable; the message names the file."""
+
+
+def _found(root: Path) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
+    directory = root / STACK_CONFIG_DIR
+    if directory.is_dir():
+        for path in sorted(directory.iterdir()):
+            match = _STACK_FILE.match(path.name)
+            if match:
+                found.setdefault(match["stack"], []).append(path)
+    return found
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    """Every stack with a stack file, sorted."""
+    found = _found(root)
+    doubled = [f"{paths[0].relative_to(root)} and {paths[1].name}" for paths in found.values() if len(paths) > 1]
+    if doubled:
+        raise StackFileError(f"a stack has two stack files: {'; '.join(doubled)} (keep one)")
+    return sorted(found)
+
+
+def stack_file(stack: str, root: Path = ROOT) -> Path:
+    """The stack file of `stack`; raises StackFileError naming the known stacks when there is none."""
+    names = stack_names(root)
+    if stack not in names:
+        raise StackFileError(
+            f"there is no stack file {STACK_CONFIG_DIR}/Pulumi.{stack}.yaml "
+            f"(committed stacks: {', '.join(names) or 'none'})"
+        )
+    return _found(root)[stack][0]
+
+
+def read_stack_config(path: Path) -> dict[str, Any]:
+    """A stack file's `config` block as YAML types it (`<namespace>:<key>` -> value)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise StackFileError(f"{path}: cannot be read as YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path}: expected a mapping with a `config` key, got {type(document).__name__}")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"{path}: `config` must be a mapping of keys to values")
+    return {str(key): value for key, value in config.items()}

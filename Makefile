@@ -4,7 +4,7 @@ VENV   := venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: install policy-install test lint typecheck unit up preview rotate-now bench manifests
+.PHONY: install policy-install test lint typecheck unit up preview rotate-now verify adopt bench manifests
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,23 @@ unit: install
 
 test: lint typecheck unit
 
-up: install policy-install
+# scripts/stack.sh checks the stack file, credentials and the pinned Pulumi CLI before it builds
+# the policy pack's venv (policy-install), so a missing piece is reported in seconds.
+up: install
 	scripts/stack.sh up $(STACK)
 
-preview: install policy-install
+preview: install
 	scripts/stack.sh preview $(STACK)
 
-rotate-now: install policy-install
+rotate-now: install
 	scripts/stack.sh rotate-now $(STACK)
+
+# `make verify STACK=prod ARGS="--json"`: ARGS go to ops.verify / ops.adopt unchanged.
+verify: install
+	scripts/stack.sh verify $(STACK) $(ARGS)
+
+adopt: install
+	scripts/stack.sh adopt $(STACK) $(ARGS)
 
 bench: install
 	$(BIN)/python scripts/benchmark.py

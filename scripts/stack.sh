@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Runs one Pulumi action on one stack, after checking that everything it needs is there.
+# Runs one action on one stack, after checking that everything it needs is there.
 #   scripts/stack.sh up|preview|rotate-now STACK [extra pulumi arguments...]
-# `make up`, `make preview` and `make rotate-now` call it (see README).
+#   scripts/stack.sh verify|adopt STACK [arguments of ops.verify / ops.adopt...]
+# `make up`, `make preview`, `make rotate-now`, `make verify` and `make adopt` call it (see README).
+# Checks run cheapest first and before anything slow: the stack file, its config
+# (scripts/check_stack.py), credentials and passphrase, then the pinned Pulumi CLI
+# (scripts/pulumi_cli.py, which may download it), and only then the policy pack's venv.
+# VENV_PYTHON overrides the interpreter (default venv/bin/python); tests point it at a fake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh up|preview|rotate-now STACK [pulumi args...]}
-stack=${2:?usage: scripts/stack.sh up|preview|rotate-now STACK [pulumi args...]}
+usage='usage: scripts/stack.sh up|preview|rotate-now|verify|adopt STACK [arguments...]'
+action=${1:?$usage}
+stack=${2:?$usage}
 shift 2
+python=${VENV_PYTHON:-venv/bin/python}
 
 fail() {
   printf 'Cannot %s stack %s:\n' "$action" "$stack" >&2
@@ -15,26 +22,36 @@ fail() {
   exit 2
 }
 
-case "$action" in up | preview | rotate-now) ;; *) fail "unknown action '$action' (expected up, preview or rotate-now)" ;; esac
+case "$action" in
+  up | preview | rotate-now | verify | adopt) ;;
+  *) fail "unknown action '$action' (expected up, preview, rotate-now, verify or adopt)" ;;
+esac
 if [ ! -f "stacks/Pulumi.$stack.yaml" ]; then
   known=$(cd stacks && ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, -)
   fail "there is no stack file stacks/Pulumi.$stack.yaml (committed stacks: ${known:-none})"
 fi
+if [ ! -x "$python" ]; then
+  fail "$python is missing: run 'make install' first (or use 'make $action STACK=$stack')"
+fi
+# Placeholders and bad config stop here, before any credential is asked for or anything downloaded.
+"$python" scripts/check_stack.py "$stack" || exit 2
 
 missing=()
-if ! command -v pulumi >/dev/null 2>&1; then
-  missing+=("the Pulumi CLI: install it (https://www.pulumi.com/docs/iac/download-install/), open a new shell, and run this again")
-fi
-if [ -z "${CLOUDFLARE_API_TOKEN:-}" ]; then
-  missing+=("CLOUDFLARE_API_TOKEN: a Cloudflare API token with 'Access: Organizations, Identity Providers, and Groups Write' (README, Prerequisites)")
-fi
-if [ -n "${ARM_CLIENT_ID:-}" ]; then
-  if [ -z "${ARM_CLIENT_SECRET:-}${ARM_CLIENT_CERTIFICATE_PATH:-}${ARM_USE_OIDC:-}${ARM_OIDC_TOKEN:-}" ]; then
-    missing+=("Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH or ARM_CLIENT_SECRET, with ARM_TENANT_ID")
-  fi
-elif ! { command -v az >/dev/null 2>&1 && az account show --only-show-errors >/dev/null 2>&1; }; then
-  missing+=("Entra credentials: run 'az login --allow-no-subscriptions' as a Cloud Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal (README, Prerequisites)")
-fi
+# verify and adopt check their Entra and Cloudflare credentials themselves (ops/).
+case "$action" in
+  up | preview | rotate-now)
+    if [ -z "${CLOUDFLARE_API_TOKEN:-}" ]; then
+      missing+=("CLOUDFLARE_API_TOKEN: a Cloudflare API token with 'Access: Organizations, Identity Providers, and Groups Write' (README, Prerequisites)")
+    fi
+    if [ -n "${ARM_CLIENT_ID:-}" ]; then
+      if [ -z "${ARM_CLIENT_SECRET:-}${ARM_CLIENT_CERTIFICATE_PATH:-}${ARM_USE_OIDC:-}${ARM_OIDC_TOKEN:-}" ]; then
+        missing+=("Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH or ARM_CLIENT_SECRET, with ARM_TENANT_ID")
+      fi
+    elif ! { command -v az >/dev/null 2>&1 && az account show --only-show-errors >/dev/null 2>&1; }; then
+      missing+=("Entra credentials: run 'az login --allow-no-subscriptions' as a Cloud Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal (README, Prerequisites)")
+    fi
+    ;;
+esac
 
 # The embedded default backend: a local, git-ignored state folder inside the checkout.
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
@@ -47,21 +64,39 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   fail "${missing[@]}"
 fi
+
+# The Pulumi CLI of the pinned version (.pulumi.version), first on PATH for everything below.
+cli=$("$python" scripts/pulumi_cli.py) || exit 2
+PATH="$(dirname "$cli"):$PATH"
+export PATH
+# The version is pinned on purpose: no "a newer version is available" notices.
+export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
+
 if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
   mkdir -p "${PULUMI_BACKEND_URL#file://}"
 fi
 
-pulumi stack select --create --non-interactive "$stack" >/dev/null
+case "$action" in
+  verify) exec "$python" -m ops.verify --stack "$stack" "$@" ;;
+  adopt) exec "$python" -m ops.adopt --stack "$stack" "$@" ;;
+esac
 
-# Every preview and deployment runs the security policy pack (policy/); prod with its stricter config.
+# Every preview and deployment runs the security policy pack (policy/), in its own venv, built
+# only now that every check has passed; prod with its stricter config.
+if ! make -q policy-install 2>/dev/null; then
+  echo "Building the policy pack's venv (policy/venv), once ..." >&2
+  make -s policy-install
+fi
 policy=(--policy-pack policy)
 if [ "$stack" = prod ]; then policy+=(--policy-pack-config policy/prod-config.json); fi
+
+pulumi stack select --create --non-interactive "$stack" >/dev/null
 
 case "$action" in
   up) exec pulumi up "${policy[@]}" --stack "$stack" "$@" ;;
   preview) exec pulumi preview "${policy[@]}" --diff --stack "$stack" "$@" ;;
   rotate-now)
-    urn=$(pulumi stack export --stack "$stack" | venv/bin/python -c '
+    urn=$(pulumi stack export --stack "$stack" | "$python" -c '
 import json, sys
 resources = json.load(sys.stdin).get("deployment", {}).get("resources") or []
 print(next((r["urn"] for r in resources

@@ -1,22 +1,46 @@
-"""scripts/stack.sh (behind `make up`, `make preview`, `make rotate-now`), with a fake Pulumi CLI."""
+"""scripts/stack.sh (behind `make up`, `preview`, `rotate-now`, `verify`, `adopt`), with fake tools.
+
+The fakes: `pulumi` (reports the pinned version, logs everything else), `make` (logs, and says the
+policy venv is out of date), and the venv's interpreter (VENV_PYTHON), which logs its arguments,
+passes or fails scripts/check_stack.py on request, and runs everything else with the real one.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "stack.sh"
+VERSION = (ROOT / ".pulumi.version").read_text().strip()
 SECRET_URN = (
     "urn:pulumi:dev::entra-cloudflare::entracf:sso:LoginApp$azuread:index/applicationPassword:"
     "ApplicationPassword::login-client-secret"
 )
+PLACEHOLDER_MESSAGE = "entra-cloudflare:cloudflareAccountId still holds the example value"
+SERVICE_PRINCIPAL = {"ARM_CLIENT_ID": "00000000-0000-0000-0000-000000000001", "ARM_USE_OIDC": "true"}
 
 
-def fake_tools(tmp_path: Path, *, pulumi: bool = True, az_logged_in: bool = False) -> Path:
+def executable(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def fake_pulumi(path: Path, log: Path, export: Path) -> None:
+    executable(
+        path,
+        "#!/bin/sh\n"
+        f'if [ "$1" = version ]; then echo v{VERSION}; exit 0; fi\n'
+        f'echo "$*" >> "{log}"\n'
+        f'if [ "$1 $2" = "stack export" ]; then cat "{export}"; fi\n',
+    )
+
+
+def fake_tools(tmp_path: Path, *, pulumi: bool = True, az_logged_in: bool = False, check_fails: bool = False) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     export = {
@@ -29,15 +53,22 @@ def fake_tools(tmp_path: Path, *, pulumi: bool = True, az_logged_in: bool = Fals
     }
     (tmp_path / "export.json").write_text(json.dumps(export))
     if pulumi:
-        (bin_dir / "pulumi").write_text(
-            "#!/bin/sh\n"
-            f'echo "$*" >> "{tmp_path}/pulumi.log"\n'
-            f'if [ "$1 $2" = "stack export" ]; then cat "{tmp_path}/export.json"; fi\n'
-        )
+        fake_pulumi(bin_dir / "pulumi", tmp_path / "pulumi.log", tmp_path / "export.json")
     if az_logged_in:
-        (bin_dir / "az").write_text("#!/bin/sh\nexit 0\n")
-    for tool in bin_dir.iterdir():
-        tool.chmod(0o755)
+        executable(bin_dir / "az", "#!/bin/sh\nexit 0\n")
+    executable(
+        bin_dir / "make",
+        f'#!/bin/sh\necho "$*" >> "{tmp_path}/make.log"\nif [ "$1" = -q ]; then exit 1; fi\n',
+    )
+    check = f'echo "{PLACEHOLDER_MESSAGE}" >&2; exit 2' if check_fails else "exit 0"
+    executable(
+        tmp_path / "python",
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{tmp_path}/python.log"\n'
+        f'if [ "$1" = scripts/check_stack.py ]; then {check}; fi\n'
+        f'if [ "$1" = -m ]; then echo "pulumi=$(command -v pulumi)" >> "{tmp_path}/python.log"; exit 0; fi\n'
+        f'exec "{sys.executable}" "$@"\n',
+    )
     return bin_dir
 
 
@@ -46,6 +77,10 @@ def run(tmp_path: Path, *args: str, bin_dir: Path, **env: str) -> subprocess.Com
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "PULUMI_BACKEND_URL": f"file://{tmp_path}/state",
+        "VENV_PYTHON": str(tmp_path / "python"),
+        "PULUMI_CLI_DIR": str(tmp_path / "cli"),
+        # Nothing listens there: a test that reaches for a download fails at once, offline.
+        "PULUMI_RELEASES_URL": "http://127.0.0.1:9",
         **env,
     }
     return subprocess.run(
@@ -53,13 +88,30 @@ def run(tmp_path: Path, *args: str, bin_dir: Path, **env: str) -> subprocess.Com
     )
 
 
-def test_without_cli_or_credentials_it_stops_at_once_naming_each_missing_piece(tmp_path: Path) -> None:
+def log(tmp_path: Path, tool: str) -> list[str]:
+    path = tmp_path / f"{tool}.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_placeholders_stop_it_before_any_credential_check_download_or_build(tmp_path: Path) -> None:
+    result = run(tmp_path, "up", "dev", bin_dir=fake_tools(tmp_path, pulumi=False, check_fails=True))
+    assert result.returncode == 2
+    assert PLACEHOLDER_MESSAGE in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" not in result.stderr
+    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+    assert log(tmp_path, "make") == []
+    assert not (tmp_path / "cli").exists()
+    assert not (tmp_path / "state").exists()
+
+
+def test_without_credentials_it_stops_naming_each_one_before_fetching_the_cli(tmp_path: Path) -> None:
     result = run(tmp_path, "up", "dev", bin_dir=fake_tools(tmp_path, pulumi=False))
     assert result.returncode == 2
-    assert "the Pulumi CLI: install it" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" in result.stderr
     assert "az login" in result.stderr
     assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
+    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+    assert log(tmp_path, "make") == []
     assert not (tmp_path / "state").exists()
 
 
@@ -67,6 +119,7 @@ def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path))
     assert result.returncode == 2
     assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev,prod)" in result.stderr
+    assert log(tmp_path, "python") == []
 
 
 def test_service_principal_without_a_credential_is_refused(tmp_path: Path) -> None:
@@ -83,7 +136,23 @@ def test_service_principal_without_a_credential_is_refused(tmp_path: Path) -> No
     assert "ARM_USE_OIDC=true" in result.stderr
 
 
-def test_up_selects_the_stack_on_the_local_backend_and_deploys_it(tmp_path: Path) -> None:
+def test_a_cli_that_cannot_be_provided_stops_it_before_the_policy_venv_is_built(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "up",
+        "dev",
+        bin_dir=fake_tools(tmp_path, pulumi=False),
+        CLOUDFLARE_API_TOKEN="test-token",
+        PULUMI_CONFIG_PASSPHRASE="",
+        **SERVICE_PRINCIPAL,
+    )
+    assert result.returncode == 2
+    assert "Cannot provide Pulumi CLI: cannot reach http://127.0.0.1:9/" in result.stderr
+    assert log(tmp_path, "make") == []
+    assert not (tmp_path / "state").exists()
+
+
+def test_up_checks_then_builds_the_policy_venv_then_deploys_on_the_local_backend(tmp_path: Path) -> None:
     result = run(
         tmp_path,
         "up",
@@ -94,11 +163,29 @@ def test_up_selects_the_stack_on_the_local_backend_and_deploys_it(tmp_path: Path
         PULUMI_CONFIG_PASSPHRASE="",
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "pulumi.log").read_text().splitlines() == [
+    assert log(tmp_path, "python") == ["scripts/check_stack.py dev", "scripts/pulumi_cli.py"]
+    assert log(tmp_path, "make") == ["-q policy-install", "-s policy-install"]
+    assert log(tmp_path, "pulumi") == [
         "stack select --create --non-interactive dev",
         "up --policy-pack policy --stack dev --yes",
     ]
     assert (tmp_path / "state").is_dir()
+
+
+def test_the_pinned_cli_installed_in_the_checkout_is_put_first_on_path(tmp_path: Path) -> None:
+    bin_dir = fake_tools(tmp_path, pulumi=False)
+    fake_pulumi(tmp_path / "cli" / VERSION / "pulumi" / "pulumi", tmp_path / "pulumi.log", tmp_path / "export.json")
+    result = run(
+        tmp_path,
+        "preview",
+        "dev",
+        bin_dir=bin_dir,
+        CLOUDFLARE_API_TOKEN="t",
+        PULUMI_CONFIG_PASSPHRASE="",
+        **SERVICE_PRINCIPAL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert log(tmp_path, "pulumi")[-1] == "preview --policy-pack policy --diff --stack dev"
 
 
 def test_rotate_now_replaces_exactly_the_client_secret(tmp_path: Path) -> None:
@@ -108,14 +195,11 @@ def test_rotate_now_replaces_exactly_the_client_secret(tmp_path: Path) -> None:
         "dev",
         bin_dir=fake_tools(tmp_path),
         CLOUDFLARE_API_TOKEN="test-token",
-        ARM_CLIENT_ID="00000000-0000-0000-0000-000000000001",
-        ARM_USE_OIDC="true",
         PULUMI_CONFIG_PASSPHRASE="",
+        **SERVICE_PRINCIPAL,
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "pulumi.log").read_text().splitlines()[-1] == (
-        f"up --policy-pack policy --stack dev --replace {SECRET_URN}"
-    )
+    assert log(tmp_path, "pulumi")[-1] == f"up --policy-pack policy --stack dev --replace {SECRET_URN}"
 
 
 def test_prod_runs_the_policy_pack_with_its_strict_config(tmp_path: Path) -> None:
@@ -128,13 +212,46 @@ def test_prod_runs_the_policy_pack_with_its_strict_config(tmp_path: Path) -> Non
         PULUMI_CONFIG_PASSPHRASE="",
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "pulumi.log").read_text().splitlines()[-1] == (
+    assert log(tmp_path, "pulumi")[-1] == (
         "preview --policy-pack policy --policy-pack-config policy/prod-config.json --diff --stack prod"
     )
 
 
-def test_makefile_quick_start_targets_call_the_script() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    assert "scripts/stack.sh up $(STACK)" in makefile
-    assert "scripts/stack.sh rotate-now $(STACK)" in makefile
+def test_verify_and_adopt_run_their_module_with_the_pinned_cli_and_no_credential_checks(tmp_path: Path) -> None:
+    bin_dir = fake_tools(tmp_path, pulumi=False)
+    fake_pulumi(tmp_path / "cli" / VERSION / "pulumi" / "pulumi", tmp_path / "pulumi.log", tmp_path / "export.json")
+    for action in ("verify", "adopt"):
+        result = run(tmp_path, action, "prod", "--json", bin_dir=bin_dir, PULUMI_CONFIG_PASSPHRASE="")
+        assert result.returncode == 0, result.stderr
+        assert log(tmp_path, "python")[-2:] == [
+            f"-m ops.{action} --stack prod --json",
+            f"pulumi={tmp_path / 'cli' / VERSION / 'pulumi' / 'pulumi'}",
+        ]
+    assert log(tmp_path, "make") == []
+    assert log(tmp_path, "pulumi") == []
+    assert (tmp_path / "state").is_dir()
+
+
+def test_verify_still_needs_the_state_passphrase(tmp_path: Path) -> None:
+    result = run(tmp_path, "verify", "dev", bin_dir=fake_tools(tmp_path))
+    assert result.returncode == 2
+    assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" not in result.stderr
+    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+
+
+def make_dry_run(*args: str) -> list[str]:
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return result.stdout.splitlines()
+
+
+def test_makefile_targets_call_the_script_and_leave_the_policy_venv_to_it() -> None:
+    for action in ("up", "preview", "rotate-now"):
+        lines = make_dry_run(action, "STACK=prod")
+        assert lines[-1] == f"scripts/stack.sh {action} prod"
+        assert not any("policy" in line for line in lines)
+    assert make_dry_run("verify", "STACK=prod", "ARGS=--json")[-1] == "scripts/stack.sh verify prod --json"
+    assert make_dry_run("adopt", "ARGS=--yes")[-1] == "scripts/stack.sh adopt dev --yes"
     assert os.access(SCRIPT, os.X_OK)

@@ -1,8 +1,12 @@
 """Write the stacks CI acts on as GitHub Actions step outputs (JSON lists).
 
-The list is read from stacks/Pulumi.<stack>.yaml, so a new stack file is previewed, deployed and
-checked for drift without editing a workflow. The production stack is kept in a list of its own:
-it deploys only through the protected `production` environment, never in the unprotected matrix.
+The list comes from the project's one rule for stack files (components/stack_files.py), so a new
+stack file is previewed, deployed and checked for drift without editing a workflow. The
+production stack is kept in a list of its own: it deploys only through the protected
+`production` environment, never in the unprotected matrix.
+
+Runs with a bare `python3` before anything is installed: stack_files imports only the standard
+library at module level.
 """
 
 from __future__ import annotations
@@ -13,22 +17,26 @@ import os
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from components.stack_files import StackFileError, stack_names  # noqa: E402 (needs ROOT on sys.path)
+
 PRODUCTION_STACK = "prod"
-
-
-def stack_names(stacks_dir: Path) -> list[str]:
-    return sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in stacks_dir.glob("Pulumi.*.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stacks-dir", type=Path, default=Path("stacks"))
     parser.add_argument("--only", default="", help="act on this one stack (empty: every stack)")
     args = parser.parse_args(argv)
 
-    names = stack_names(args.stacks_dir)
+    try:
+        names = stack_names(ROOT)
+    except StackFileError as error:
+        print(error, file=sys.stderr)
+        return 1
     if not names:
-        print(f"no Pulumi.<stack>.yaml files in {args.stacks_dir}", file=sys.stderr)
+        print("no stacks/Pulumi.<stack>.yaml files", file=sys.stderr)
         return 1
     if args.only:
         if args.only not in names:

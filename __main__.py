@@ -1,23 +1,29 @@
 """Composition root: settings -> components -> exported outputs. Nothing else lives here."""
 
+from pathlib import Path
+
 import pulumi
 import pulumi_azuread as azuread
 
-from components import rotation
+from components import adoption, rotation
 from components.access_groups import AccessGroups, AccessGroupsArgs
 from components.groups import object_ids_by_name, resolve_groups
 from components.identity_provider import (
     IdentityProvider,
     IdentityProviderArgs,
+    ScimOptions,
     callback_url,
     lookup_team_domain,
     team_domain,
 )
 from components.login_app import LoginApp, LoginAppArgs
 from components.scim import ScimProvisioning, ScimProvisioningArgs
-from components.settings import load_settings, stack_config
+from components.settings import load_settings
+from components.stack_config import read_config
 
-settings = load_settings(stack_config(pulumi.get_project()), pulumi.get_stack())
+# Pulumi runs the program in the project folder, where stacks/ lives.
+own_config, other_namespaces = read_config(pulumi.get_project(), pulumi.get_stack(), Path.cwd())
+settings = load_settings(own_config, pulumi.get_stack(), other_namespaces)
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 
@@ -32,7 +38,7 @@ redirect_uri = domain.apply(callback_url)
 group_ids = resolve_groups(settings.referenced_groups())
 
 login_app = LoginApp(
-    "login",
+    adoption.LOGIN,
     LoginAppArgs(
         display_name=settings.login_app_name,
         redirect_uri=redirect_uri,
@@ -41,11 +47,12 @@ login_app = LoginApp(
         rotation=window,
         sign_in_groups={ref.slug: group_ids[ref] for ref in settings.sign_in_groups},
         protect=settings.protect,
+        adopt=settings.adopt,
     ),
 )
 
 identity_provider = IdentityProvider(
-    "identity-provider",
+    adoption.IDENTITY_PROVIDER,
     IdentityProviderArgs(
         account_id=settings.cloudflare_account_id,
         display_name=settings.identity_provider_name,
@@ -57,35 +64,43 @@ identity_provider = IdentityProvider(
         conditional_access_enabled=settings.conditional_access_enabled,
         prompt=settings.prompt,
         email_claim_name=settings.email_claim_name,
-        scim=settings.scim,
+        scim=ScimOptions(
+            enabled=settings.scim.enabled,
+            user_deprovision=settings.scim.user_deprovision,
+            seat_deprovision=settings.scim.seat_deprovision,
+            identity_update_behavior=settings.scim.identity_update_behavior,
+        ),
+        scim_secret_override=pulumi.Config().get_secret("scimSecret"),
         protect=settings.protect,
+        import_id=settings.adopt.get(f"{adoption.IDENTITY_PROVIDER}-login-method"),
     ),
 )
 
-if settings.scim.enabled:
-    scim_endpoint, scim_secret = identity_provider.scim_credentials()
+if identity_provider.scim_endpoint is not None and identity_provider.scim_secret is not None:
     scim = ScimProvisioning(
-        "scim",
+        adoption.SCIM,
         ScimProvisioningArgs(
             display_name=settings.scim.app_name,
-            scim_endpoint=scim_endpoint,
-            scim_secret=scim_secret,
+            scim_endpoint=identity_provider.scim_endpoint,
+            scim_secret=identity_provider.scim_secret,
             groups={ref.slug: group_ids[ref] for ref in settings.scim.groups},
             protect=settings.protect,
+            adopt=settings.adopt,
         ),
     )
-    pulumi.export("scimEndpoint", scim_endpoint)
+    pulumi.export("scimEndpoint", identity_provider.scim_endpoint)
     pulumi.export("scimAppObjectId", scim.app_object_id)
     pulumi.export("scimServicePrincipalObjectId", scim.service_principal_object_id)
     pulumi.export("scimProvisioningJobId", scim.job_id)
 
 if settings.access_groups:
     access_groups = AccessGroups(
-        "access-groups",
+        adoption.ACCESS_GROUPS,
         AccessGroupsArgs(
             account_id=settings.cloudflare_account_id,
             identity_provider_id=identity_provider.id,
             groups={name: group_ids[ref] for name, ref in settings.access_groups.items()},
+            adopt=settings.adopt,
         ),
     )
     pulumi.export("accessGroupIds", access_groups.ids)
@@ -98,4 +113,5 @@ pulumi.export("teamDomain", domain)
 pulumi.export("redirectUri", redirect_uri)
 pulumi.export("clientSecretExpiresAt", login_app.secret_expires_at)
 pulumi.export("clientSecretRotatesFrom", rotation.rfc3339(window.ends_at))
+pulumi.export("clientSecretKeyId", login_app.client_secret_key_id)
 pulumi.export("azureGroupObjectIds", object_ids_by_name(group_ids))

@@ -7,13 +7,12 @@ group per configured entry, whose include rule is the Entra group on this stack'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.groups import output_map
-from components.settings import slugify
+from components.groups import output_map, slug
 
 
 @dataclass
@@ -22,6 +21,8 @@ class AccessGroupsArgs:
     identity_provider_id: pulumi.Input[str]
     # Access group name -> Entra group object ID.
     groups: Mapping[str, pulumi.Input[str]]
+    # Logical name -> import ID of Access groups made by hand (`adopt` block).
+    adopt: Mapping[str, str] = field(default_factory=dict)
 
 
 class AccessGroups(pulumi.ComponentResource):
@@ -31,7 +32,7 @@ class AccessGroups(pulumi.ComponentResource):
         super().__init__("entracf:access:AccessGroups", name, None, opts)
         created = {
             access_name: cloudflare.ZeroTrustAccessGroup(
-                f"{name}-{slugify(access_name)}",
+                f"{name}-{slug(access_name)}",
                 account_id=args.account_id,
                 name=access_name,
                 includes=[
@@ -42,7 +43,7 @@ class AccessGroups(pulumi.ComponentResource):
                         )
                     )
                 ],
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, import_=args.adopt.get(f"{name}-{slug(access_name)}")),
             )
             for access_name, object_id in args.groups.items()
         }

@@ -67,3 +67,12 @@ CLOUDFLARE_CALLBACK_PATH: Final = "/cdn-cgi/access/callback"
 # Source: Entra docs, "Add a client secret".
 MAX_SECRET_LIFETIME_DAYS: Final = 730
 ADVISED_SECRET_LIFETIME_DAYS: Final = 365
+
+# Longest display name Entra accepts for an application (and a group). Confidence medium: Graph
+# v1.0 application resource, displayName "Maximum length is 256 characters".
+ENTRA_DISPLAY_NAME_MAX_LENGTH: Final = 256
+
+# Cloudflare's API schema documents no maximum for a login method's or an Access group's name;
+# the stack caps them at Entra's limit so a runaway value (a pasted paragraph) fails validation
+# instead of at the API. Not a documented Cloudflare limit.
+CLOUDFLARE_NAME_MAX_LENGTH: Final = 256

@@ -15,7 +15,9 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from components.constants import CLOUDFLARE_ACCESS_DOMAIN, CLOUDFLARE_AZURE_AD_TYPE, CLOUDFLARE_CALLBACK_PATH
-from components.settings import ScimSettings
+
+# Cloudflare redacts a secret it has already shown as a run of asterisks (FACTS: the SCIM secret).
+REDACTED = "***"
 
 
 def team_domain(team_name: str) -> str:
@@ -32,7 +34,16 @@ def lookup_team_domain(account_id: str) -> pulumi.Output[str]:
     return cloudflare.get_zero_trust_organization_output(account_id=account_id).auth_domain
 
 
-@dataclass
+@dataclass(frozen=True)
+class ScimOptions:
+    """The login method's SCIM settings (the guide's "Enable SCIM" dialog)."""
+
+    enabled: bool
+    user_deprovision: bool = True
+    seat_deprovision: bool = False
+    identity_update_behavior: str = "reauth"
+
+
 @dataclass
 class IdentityProviderArgs:
     account_id: str
@@ -43,13 +54,18 @@ class IdentityProviderArgs:
     support_groups: bool
     pkce_enabled: bool
     conditional_access_enabled: bool
-    scim: ScimSettings
+    scim: ScimOptions
     prompt: str | None = None
     email_claim_name: str | None = None
     protect: bool = False
+    # A SCIM secret the user set after "Regenerate Secret" (stack config `scimSecret`): it wins
+    # over the one Cloudflare returned when SCIM was first enabled (kept in state).
+    scim_secret_override: pulumi.Input[str | None] | None = None
+    # Import ID of a login method made by hand (`adopt` block), taken over on the next deployment.
+    import_id: str | None = None
 
 
-def scim_config_args(scim: ScimSettings) -> cloudflare.ZeroTrustAccessIdentityProviderScimConfigArgs:
+def scim_config_args(scim: ScimOptions) -> cloudflare.ZeroTrustAccessIdentityProviderScimConfigArgs:
     if not scim.enabled:
         return cloudflare.ZeroTrustAccessIdentityProviderScimConfigArgs(enabled=False)
     return cloudflare.ZeroTrustAccessIdentityProviderScimConfigArgs(
@@ -61,7 +77,11 @@ def scim_config_args(scim: ScimSettings) -> cloudflare.ZeroTrustAccessIdentityPr
 
 
 class IdentityProvider(pulumi.ComponentResource):
+    """The login method, and (with SCIM) its endpoint and secret as `scim_endpoint` / `scim_secret`."""
+
     id: pulumi.Output[str]
+    scim_endpoint: pulumi.Output[str] | None = None
+    scim_secret: pulumi.Output[str] | None = None
 
     def __init__(self, name: str, args: IdentityProviderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("entracf:sso:IdentityProvider", name, None, opts)
@@ -82,31 +102,43 @@ class IdentityProvider(pulumi.ComponentResource):
                 email_claim_name=args.email_claim_name,
             ),
             scim_config=scim_config_args(args.scim),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, import_=args.import_id),
         )
         self.id = login_method.id
-        self._scim_config = login_method.scim_config
+        if args.scim.enabled:
+            # `scim_config.secret` would be `Output.secret` (a static method), not the field, so
+            # the computed fields are read through apply.
+            self.scim_endpoint = login_method.scim_config.apply(lambda c: _computed_scim_field(c, "scim_base_url"))
+            returned = login_method.scim_config.apply(lambda c: c.secret if c else None)
+            override = pulumi.Output.from_input(args.scim_secret_override)
+            self.scim_secret = pulumi.Output.secret(
+                pulumi.Output.all(override, returned).apply(
+                    lambda both: usable_scim_secret(both[0] if both[0] is not None else both[1])
+                )
+            )
         self.register_outputs({"id": self.id})
-
-    def scim_credentials(self) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        """Cloudflare's SCIM endpoint and SCIM secret (the secret only ever as a secret).
-
-        `scim_config.secret` would be `Output.secret` (a static method), not the field, so the
-        computed fields are read through apply.
-        """
-        return (
-            self._scim_config.apply(lambda c: _computed_scim_field(c, "scim_base_url")),
-            pulumi.Output.secret(self._scim_config.apply(lambda c: _computed_scim_field(c, "secret"))),
-        )
 
 
 def _computed_scim_field(scim_config: Any, field: str) -> str:
     value = getattr(scim_config, field, None) if scim_config else None
     if not value:
-        # Cloudflare returns the SCIM secret once, when SCIM is first enabled; an imported or
-        # refreshed-from-scratch login method has none (README, "Troubleshooting").
-        raise ValueError(
-            f"Cloudflare returned no SCIM {field} for the login method; see README "
-            "'Troubleshooting: no SCIM secret' to issue a new one"
-        )
+        raise ValueError(f"Cloudflare returned no SCIM {field} for the login method; is SCIM enabled on it?")
     return str(value)
+
+
+def usable_scim_secret(value: str | None) -> str:
+    """The SCIM secret, if it can be a real token; never an empty or redacted one.
+
+    Cloudflare returns the secret once, when SCIM is first enabled; every later read returns it
+    redacted with asterisks. An imported login method has no secret in state, or a redacted one.
+    Writing either into Entra would break provisioning, so the deployment stops here instead.
+    """
+    if value is None or not value.strip() or REDACTED in value:
+        state = "no SCIM secret" if not value or not value.strip() else "only a redacted SCIM secret"
+        raise ValueError(
+            f"Cloudflare returned {state} for the login method, and the stack config has no scimSecret; "
+            "nothing was written to Entra. Recover: Zero Trust dashboard > Settings > Authentication > "
+            "the login method > Regenerate Secret, then `pulumi config set --secret scimSecret <secret> "
+            "--stack <stack>`, `make up`, `make verify --repair` (docs/operations.md, 'Recover the SCIM secret')"
+        )
+    return value

@@ -39,6 +39,8 @@ class LoginAppArgs:
     # Group slug (stable logical name part) -> object ID.
     sign_in_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     protect: bool = False
+    # Logical name -> import ID of objects made by hand (`adopt` block): taken over, not created.
+    adopt: Mapping[str, str] = field(default_factory=dict)
 
 
 def verified_scope_names(graph_scope_ids: Mapping[str, str]) -> list[str]:
@@ -62,12 +64,14 @@ class LoginApp(pulumi.ComponentResource):
     object_id: pulumi.Output[str]
     service_principal_object_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
+    client_secret_key_id: pulumi.Output[str]
     secret_expires_at: str
 
     def __init__(self, name: str, args: LoginAppArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("entracf:sso:LoginApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        long_lived = pulumi.ResourceOptions(parent=self, protect=args.protect)
+
+        def long_lived(child: str) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, protect=args.protect, import_=args.adopt.get(child))
 
         graph = azuread.get_service_principal_output(
             client_id=MICROSOFT_GRAPH_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
@@ -97,7 +101,7 @@ class LoginApp(pulumi.ComponentResource):
                 )
             ],
             group_membership_claims=["SecurityGroup"] if args.support_groups else None,
-            opts=long_lived,
+            opts=long_lived(f"{name}-app"),
         )
 
         service_principal = azuread.ServicePrincipal(
@@ -106,7 +110,7 @@ class LoginApp(pulumi.ComponentResource):
             app_role_assignment_required=args.assignment_required,
             # Lists it under "Enterprise applications", where the guide's admins look for it.
             feature_tags=[azuread.ServicePrincipalFeatureTagArgs(enterprise=True)],
-            opts=long_lived,
+            opts=long_lived(f"{name}-service-principal"),
         )
 
         # One grant for all scopes: one grant per scope fails with 409 (azuread issue 690).
@@ -116,10 +120,12 @@ class LoginApp(pulumi.ComponentResource):
             service_principal_object_id=service_principal.object_id,
             resource_service_principal_object_id=graph.object_id,
             claim_values=graph.oauth2_permission_scope_ids.apply(verified_scope_names),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, import_=args.adopt.get(f"{name}-consent-grant")),
         )
 
-        assign_groups(name, args.sign_in_groups, DEFAULT_ACCESS_APP_ROLE_ID, service_principal.object_id, self)
+        assign_groups(
+            name, args.sign_in_groups, DEFAULT_ACCESS_APP_ROLE_ID, service_principal.object_id, self, args.adopt
+        )
 
         # Never protected and never delete_before_replace: rotation replaces it, and Pulumi then
         # creates the new secret, updates Cloudflare, and deletes the old one last.
@@ -129,13 +135,15 @@ class LoginApp(pulumi.ComponentResource):
             display_name=f"Cloudflare Access, rotation window from {args.rotation.rotation_key}",
             end_date=rfc3339(args.rotation.secret_expires_at),
             rotate_when_changed={"rotationWindowStart": args.rotation.rotation_key},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         self.client_id = app.client_id
         self.object_id = app.object_id
         self.service_principal_object_id = service_principal.object_id
         self.client_secret = pulumi.Output.secret(secret.value)
+        # Plain: a key ID identifies the secret (for `make verify`) but opens nothing.
+        self.client_secret_key_id = secret.key_id
         self.secret_expires_at = rfc3339(args.rotation.secret_expires_at)
         self.register_outputs(
             {
@@ -143,5 +151,6 @@ class LoginApp(pulumi.ComponentResource):
                 "object_id": self.object_id,
                 "service_principal_object_id": self.service_principal_object_id,
                 "secret_expires_at": self.secret_expires_at,
+                "client_secret_key_id": self.client_secret_key_id,
             }
         )

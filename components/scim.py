@@ -36,6 +36,9 @@ class ScimProvisioningArgs:
     # Group slug (stable logical name part) -> object ID.
     groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     protect: bool = False
+    # Logical name -> import ID of objects made by hand (`adopt` block). The existing job is
+    # imported, not recreated, so nobody is provisioned twice; its credentials are rewritten.
+    adopt: Mapping[str, str] = field(default_factory=dict)
 
 
 class ScimProvisioning(pulumi.ComponentResource):
@@ -51,11 +54,11 @@ class ScimProvisioning(pulumi.ComponentResource):
             f"{name}-app",
             display_name=args.display_name,
             template_id=NON_GALLERY_TEMPLATE_ID,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, import_=args.adopt.get(f"{name}-app")),
         )
 
         assignments = assign_groups(
-            name, args.groups, NON_GALLERY_USER_APP_ROLE_ID, scim_app.service_principal_object_id, self
+            name, args.groups, NON_GALLERY_USER_APP_ROLE_ID, scim_app.service_principal_object_id, self, args.adopt
         )
 
         secret = azuread.SynchronizationSecret(
@@ -77,7 +80,9 @@ class ScimProvisioning(pulumi.ComponentResource):
             service_principal_id=scim_app.service_principal_id,
             template_id=SCIM_JOB_TEMPLATE_ID,
             enabled=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret, *assignments]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[secret, *assignments], import_=args.adopt.get(f"{name}-job")
+            ),
         )
 
         self.app_object_id = scim_app.application_object_id

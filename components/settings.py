@@ -1,127 +1,249 @@
-"""Stack settings: the one place that reads and validates configuration.
+"""Stack settings: the configuration contract, declared once, and its validation.
 
-`load_settings` turns raw stack config (key -> value, as Pulumi hands it over) into one typed,
-immutable `Settings` object, or raises `SettingsError` listing every problem at once, each
-naming the key, the bad value and what is expected. It runs before any resource is declared,
-so a bad stack file touches nothing. No component reads `pulumi.Config` itself.
+Every key is declared once, as a field of `Settings` (or of its nested `ScimSettings`) carrying a
+`KeySpec` in its metadata: name, type, meaning, default, and the simple rules (enum, pattern,
+length, minimum). Everything else is generated from those declarations: the `Pulumi.yaml`
+config block, the README's configuration table and the JSON Schema for stack files
+(`scripts/config_contract.py`, with a staleness test).
 
-Everything here is plain Python (no Pulumi), so every rule is tested directly.
+`load_settings` turns raw stack config (key -> value) into one typed, immutable `Settings`, or
+raises `SettingsError` listing every problem at once, each naming the key, the bad value and
+what is expected. It runs before any resource is declared, so a bad stack file touches nothing.
+Plain Python: no Pulumi runtime is needed to run or test it.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from components.constants import ADVISED_SECRET_LIFETIME_DAYS, MAX_SECRET_LIFETIME_DAYS
+from components import adoption
+from components.constants import (
+    ADVISED_SECRET_LIFETIME_DAYS,
+    CLOUDFLARE_NAME_MAX_LENGTH,
+    ENTRA_DISPLAY_NAME_MAX_LENGTH,
+    MAX_SECRET_LIFETIME_DAYS,
+)
+from components.groups import GroupNameError, GroupRef, parse_group, slug
 from components.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
 
-PROMPT_VALUES = ("login", "select_account", "none")
-IDENTITY_UPDATE_BEHAVIORS = ("automatic", "reauth", "no_action")
+# Config namespaces a stack file may use besides the project's own: the providers this program
+# uses, and Pulumi's own. Any other namespace is a typo (`entra-cloudfare:protect`), reported.
+KNOWN_NAMESPACES = ("azuread", "cloudflare", "pulumi")
 
-_ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-# Text made only of hex digits and dashes, with a dash, is somebody's attempt at an object ID.
-_GUID_LIKE = re.compile(r"^[0-9a-fA-F-]*-[0-9a-fA-F-]*$")
-# A Zero Trust team name is one DNS label.
-_TEAM_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
+# A placeholder is a whole value written in angle brackets, e.g. `<your Cloudflare account ID>`.
+# The committed stack files hold placeholders where only the user knows the value; a deployment
+# refuses every one of them, naming its key, before it asks for credentials or declares anything.
+_PLACEHOLDER = re.compile(r"^<[^<>]+>$")
+
+SPEC = "entracf:key"
+
+
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and _PLACEHOLDER.match(value.strip()) is not None
 
 
 @dataclass(frozen=True)
-class ConfigKey:
-    """One user-facing config key: its type as Pulumi.yaml would declare it, and its meaning."""
+class KeySpec:
+    """One user-facing config key: how it is written, what it means, and its simple rules."""
 
     name: str
-    kind: str  # "string", "boolean", "integer", "array" or "object"
+    kind: str  # "string", "boolean", "integer", "array" (of strings), "object", "map" (of strings), "secret"
     description: str
     default: Any = None
+    default_doc: str | None = None  # the README's "Default" cell, when not the literal default
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    pattern: str | None = None
+    pattern_expected: str | None = None
+    max_length: int | None = None
+    minimum: int | None = None
+    placeholder_allowed: bool = False  # committed stack files may hold a placeholder here
 
 
-# The user-facing contract, in the order the README documents it. Pulumi.yaml declares every
-# key except the objects (Pulumi's project config has no object type); a test keeps them equal.
-CONFIG_KEYS: tuple[ConfigKey, ...] = (
-    ConfigKey("cloudflareAccountId", "string", "Cloudflare account ID (32 hex characters). Required."),
-    ConfigKey(
-        "teamName",
-        "string",
-        "Zero Trust team name (<team>.cloudflareaccess.com). Default: read from the account's "
-        "Zero Trust organization at deploy time.",
-    ),
-    ConfigKey("loginAppName", "string", "Display name of the Entra login app. Default: 'Cloudflare Access (<stack>)'."),
-    ConfigKey(
-        "identityProviderName",
-        "string",
-        "Name of the Cloudflare login method. Default: 'Entra ID (<stack>)'.",
-    ),
-    ConfigKey("pkceEnabled", "boolean", "Use PKCE on every sign-in.", True),
-    ConfigKey("supportGroups", "boolean", "Send Entra group memberships to Cloudflare (group claims).", True),
-    ConfigKey("conditionalAccessEnabled", "boolean", "Cloudflare honours Entra Conditional Access.", False),
-    ConfigKey("prompt", "string", "Sign-in prompt Entra shows: login, select_account or none. Default: Entra's own."),
-    ConfigKey("emailClaimName", "string", "Claim Cloudflare reads the email from. Default: Cloudflare's (email)."),
-    ConfigKey(
-        "signInGroups",
-        "array",
-        "Entra groups allowed to sign in, each a display name or an object ID.",
-        [],
-    ),
-    ConfigKey(
-        "assignmentRequired",
-        "boolean",
-        "Only users in signInGroups (and Global Administrators) can sign in.",
-        True,
-    ),
-    ConfigKey("protect", "boolean", "Protect the long-lived identity objects from deletion.", False),
-    ConfigKey(
-        "scim",
-        "object",
-        "SCIM provisioning: enabled, userDeprovision, seatDeprovision, identityUpdateBehavior, "
-        "groups, appName (see README).",
-    ),
-    ConfigKey("secretRotationDays", "integer", "Length of one client-secret rotation window, in days.", 90),
-    ConfigKey(
-        "secretGraceDays",
-        "integer",
-        "Days a secret stays valid after its window ends, so a missed redeploy locks nobody out.",
-        30,
-    ),
-    ConfigKey(
-        "accessGroups",
-        "object",
-        "Cloudflare Access group name -> Entra group (display name or object ID).",
-        {},
-    ),
-)
-CONFIG_KEYS_BY_NAME = {key.name: key for key in CONFIG_KEYS}
+def key(name: str, kind: str, description: str, **rules: Any) -> Any:
+    """A dataclass field declaring the config key `name`."""
+    return field(metadata={SPEC: KeySpec(name, kind, description, **rules)})
 
-SCIM_KEYS: tuple[ConfigKey, ...] = (
-    ConfigKey("enabled", "boolean", "Provision users and groups to Cloudflare over SCIM.", True),
-    ConfigKey(
+
+def keys_of(model: type) -> list[tuple[str, KeySpec]]:
+    """(field name, KeySpec) of every config key a model declares, in declaration order."""
+    return [(f.name, f.metadata[SPEC]) for f in fields(model) if SPEC in f.metadata]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScimSettings:
+    """The `scim` object: SCIM provisioning from Entra to Cloudflare."""
+
+    enabled: bool = key("enabled", "boolean", "Provision users and groups to Cloudflare over SCIM.", default=True)
+    user_deprovision: bool = key(
         "userDeprovision",
         "boolean",
         "Revoke a user's Cloudflare sessions when Entra deprovisions the user.",
-        True,
-    ),
-    ConfigKey(
+        default=True,
+    )
+    seat_deprovision: bool = key(
         "seatDeprovision",
         "boolean",
-        "Also remove the user's Zero Trust seat (needs userDeprovision).",
-        False,
-    ),
-    ConfigKey(
+        "Also remove the user's Zero Trust seat. Only with userDeprovision: true.",
+        default=False,
+    )
+    identity_update_behavior: str = key(
         "identityUpdateBehavior",
         "string",
-        "On a group change: automatic, reauth or no_action.",
-        "reauth",
-    ),
-    ConfigKey("groups", "array", "Entra groups to provision. Default: the sign-in groups."),
-    ConfigKey("appName", "string", "Display name of the SCIM app. Default: 'Cloudflare Access SCIM (<stack>)'."),
-)
-SCIM_KEYS_BY_NAME = {key.name: key for key in SCIM_KEYS}
+        "On a group change: reauth (users sign in again, so policies see the new groups at once), "
+        "automatic (Cloudflare updates the identity in place) or no_action.",
+        default="reauth",
+        enum=("automatic", "reauth", "no_action"),
+    )
+    groups: tuple[GroupRef, ...] = key(
+        "groups",
+        "array",
+        "Entra groups to provision, each a display name or an object ID. Enabled with no group is an error: "
+        "with 'sync only assigned' scope nothing would be provisioned.",
+        default_doc="the sign-in groups",
+        placeholder_allowed=True,
+    )
+    app_name: str = key(
+        "appName",
+        "string",
+        "Display name of the SCIM app in Entra.",
+        default_doc="`Cloudflare Access SCIM (<stack>)`",
+        max_length=ENTRA_DISPLAY_NAME_MAX_LENGTH,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the stack needs from its config, validated. Field order is the documented order."""
+
+    stack: str
+    cloudflare_account_id: str = key(
+        "cloudflareAccountId",
+        "string",
+        "Cloudflare account ID: 32 lowercase hex characters, as in the dashboard URL.",
+        required=True,
+        pattern=r"^[0-9a-f]{32}$",
+        pattern_expected="32 lowercase hex characters, as in the dashboard URL",
+        placeholder_allowed=True,
+    )
+    team_name: str | None = key(
+        "teamName",
+        "string",
+        "Zero Trust team, the `<team>` of `<team>.cloudflareaccess.com`. Left out, it is read from the "
+        "account's Zero Trust organization at deploy time.",
+        default_doc="read from Cloudflare",
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        pattern_expected="the bare team name (lowercase letters, digits and inner dashes, as in "
+        "<team>.cloudflareaccess.com), or the key left out to read it from Cloudflare",
+        placeholder_allowed=True,
+    )
+    login_app_name: str = key(
+        "loginAppName",
+        "string",
+        "Display name of the Entra login app. Must differ from scim.appName.",
+        default_doc="`Cloudflare Access (<stack>)`",
+        max_length=ENTRA_DISPLAY_NAME_MAX_LENGTH,
+    )
+    identity_provider_name: str = key(
+        "identityProviderName",
+        "string",
+        "Name of the login method in Cloudflare.",
+        default_doc="`Entra ID (<stack>)`",
+        max_length=CLOUDFLARE_NAME_MAX_LENGTH,
+    )
+    pkce_enabled: bool = key("pkceEnabled", "boolean", "PKCE on every sign-in.", default=True)
+    support_groups: bool = key(
+        "supportGroups",
+        "boolean",
+        "Group claims in tokens and Entra groups in Cloudflare policies. Required by accessGroups.",
+        default=True,
+    )
+    conditional_access_enabled: bool = key(
+        "conditionalAccessEnabled", "boolean", "Cloudflare evaluates Entra Conditional Access.", default=False
+    )
+    prompt: str | None = key(
+        "prompt",
+        "string",
+        "Sign-in prompt Entra shows: login, select_account or none.",
+        default_doc="Entra's own",
+        enum=("login", "select_account", "none"),
+    )
+    email_claim_name: str | None = key(
+        "emailClaimName",
+        "string",
+        "Claim Cloudflare takes the email from, e.g. preferred_username.",
+        default_doc="Cloudflare's (`email`)",
+        pattern=r"^[A-Za-z0-9_.:/-]{1,128}$",
+        pattern_expected="a claim name such as email or preferred_username",
+    )
+    sign_in_groups: tuple[GroupRef, ...] = key(
+        "signInGroups",
+        "array",
+        "Entra groups allowed to sign in, each a display name (resolved at deploy time) or an object ID.",
+        default=[],
+        placeholder_allowed=True,
+    )
+    assignment_required: bool = key(
+        "assignmentRequired",
+        "boolean",
+        "Only assigned users and groups (and Global Administrators) can sign in. true with no signInGroups "
+        "is an error: nobody could sign in.",
+        default=True,
+    )
+    protect: bool = key(
+        "protect",
+        "boolean",
+        "Protects the login app, its service principal, the SCIM app and the login method from deletion. "
+        "On unless a stack file turns it off.",
+        default=True,
+    )
+    scim: ScimSettings = key("scim", "object", "SCIM provisioning (the scim.* keys below).")
+    scim_secret_set: bool = key(
+        "scimSecret",
+        "secret",
+        "Cloudflare's SCIM secret after 'Regenerate Secret' on the login method, set with "
+        "`pulumi config set --secret scimSecret`. Wins over the secret Cloudflare returned when SCIM was enabled.",
+        default=False,
+        default_doc="the secret kept in state",
+    )
+    secret_rotation_days: int = key(
+        "secretRotationDays", "integer", "Length of one client-secret rotation window, in days.", default=90, minimum=1
+    )
+    secret_grace_days: int = key(
+        "secretGraceDays",
+        "integer",
+        "Days a secret stays valid after its window ends. Rotation plus grace may not exceed 730 days "
+        "(24 months); above 365 days the deployment warns.",
+        default=30,
+        minimum=1,
+    )
+    access_groups: Mapping[str, GroupRef] = key(
+        "accessGroups",
+        "map",
+        "Cloudflare Access group name -> Entra group (display name or object ID). Names are per Cloudflare "
+        "account: stacks sharing an account need distinct names.",
+        default={},
+        placeholder_allowed=True,
+    )
+    adopt: Mapping[str, str] = key(
+        "adopt",
+        "map",
+        "Logical resource name -> import ID of an object made by hand, taken over on the next deployment "
+        "(written by `make adopt`).",
+        default={},
+    )
+    warnings: tuple[str, ...] = ()
+
+    def referenced_groups(self) -> tuple[GroupRef, ...]:
+        """Every distinct group the stack refers to, sign-in first, in a stable order."""
+        ordered = [*self.sign_in_groups, *self.scim.groups, *self.access_groups.values()]
+        return tuple(dict.fromkeys(ordered))
 
 
 @dataclass(frozen=True)
@@ -143,201 +265,273 @@ class SettingsError(ValueError):
         super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
 
 
-@dataclass(frozen=True, order=True)
-class GroupRef:
-    """An Entra group as the user named it: by object ID, or by display name resolved at deploy."""
-
-    text: str
-
-    @property
-    def object_id(self) -> str | None:
-        return self.text.lower() if _GUID.match(self.text) else None
-
-    @property
-    def display_name(self) -> str | None:
-        return None if self.object_id else self.text
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.text)
-
-
-def slugify(text: str) -> str:
-    """Stable, readable part of a resource's logical name derived from a user-given name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
-
-
-@dataclass(frozen=True)
-class ScimSettings:
-    enabled: bool
-    user_deprovision: bool
-    seat_deprovision: bool
-    identity_update_behavior: str
-    groups: tuple[GroupRef, ...]
-    app_name: str
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the stack needs from its config, validated. Field order follows CONFIG_KEYS."""
-
-    stack: str
-    cloudflare_account_id: str
-    team_name: str | None
-    login_app_name: str
-    identity_provider_name: str
-    pkce_enabled: bool
-    support_groups: bool
-    conditional_access_enabled: bool
-    prompt: str | None
-    email_claim_name: str | None
-    sign_in_groups: tuple[GroupRef, ...]
-    assignment_required: bool
-    protect: bool
-    scim: ScimSettings
-    secret_rotation_days: int
-    secret_grace_days: int
-    access_groups: Mapping[str, GroupRef] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-    def referenced_groups(self) -> tuple[GroupRef, ...]:
-        """Every distinct group the stack refers to, sign-in first, in a stable order."""
-        ordered = [*self.sign_in_groups, *self.scim.groups, *self.access_groups.values()]
-        return tuple(dict.fromkeys(ordered))
+_KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "string": (str, "a string"),
+    "boolean": (bool, "true or false"),
+    "integer": (int, "a whole number"),
+    "array": (list, "a list"),
+    "object": (dict, "a mapping of keys to values"),
+    "map": (dict, "a mapping of keys to values"),
+}
 
 
 class _Reader:
     """Collects problems while converting raw config values to typed ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, allow_placeholders: bool) -> None:
         self.problems: list[Problem] = []
-        # Group lists with a rejected item: not also reported as empty.
-        self.lists_with_bad_items: set[str] = set()
+        self.allow_placeholders = allow_placeholders
+        # Keys already reported: rules that depend on them stay quiet instead of piling on.
+        self.reported: set[str] = set()
 
     def fail(self, key: str, value: Any, expected: str) -> None:
         self.problems.append(Problem(key, value, expected))
+        self.reported.add(key.split("[")[0])
 
-    def decode(self, key: str, raw: Any, kind: str) -> Any:
-        """Pulumi hands non-string config to programs as JSON text; accept both forms."""
-        if kind == "string" or not isinstance(raw, str):
-            return raw
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return raw
+    def placeholder(self, key: str, value: Any, spec: KeySpec, what: str | None = None) -> bool:
+        """True when `value` is a placeholder; reported unless placeholders are allowed here."""
+        if not is_placeholder(value):
+            return False
+        if not (self.allow_placeholders and spec.placeholder_allowed):
+            self.fail(key, value, f"your own value in place of the placeholder: {what or spec.description}")
+        return True
 
-    def typed(self, key: str, raw: Any, kind: str, default: Any) -> Any:
+    def typed(self, key: str, raw: Any, spec: KeySpec) -> Any:
+        """The value of one key, type-checked against its spec; the default when left out or wrong."""
         if raw is None:
-            return default
-        value = self.decode(key, raw, kind)
-        checks: dict[str, tuple[Callable[[Any], bool], str]] = {
-            "string": (lambda v: isinstance(v, str), "a string"),
-            "boolean": (lambda v: isinstance(v, bool), "true or false"),
-            "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
-            "array": (lambda v: isinstance(v, list), "a list"),
-            "object": (lambda v: isinstance(v, dict), "a mapping of keys to values"),
-        }
-        check, expected = checks[kind]
-        if not check(value):
+            if spec.required:
+                self.fail(key, None, f"{spec.pattern_expected or spec.description}; it is required")
+            return spec.default
+        value = _decode(raw, spec.kind)
+        if spec.kind == "secret":
+            if (isinstance(value, dict) and "secure" in value) or value is ENGINE_SECRET:
+                return True
+            self.fail(
+                key,
+                "<a plain value, not shown>",
+                f"a secret: set it with `pulumi config set --secret {spec.name} <value>`, so it is stored encrypted",
+            )
+            return False
+        if self.placeholder(key, value, spec):
+            return value if self.allow_placeholders else spec.default
+        expected_type, expected = _KIND_CHECKS[spec.kind]
+        if not isinstance(value, expected_type) or (spec.kind == "integer" and isinstance(value, bool)):
             self.fail(key, value, expected)
-            return default
-        return value
+            return spec.default
+        return self.rules(key, value, spec)
 
-    def optional_text(self, key: str, value: str | None) -> str | None:
-        if value is not None and not value.strip():
+    def rules(self, key: str, value: Any, spec: KeySpec) -> Any:
+        if spec.kind == "string" and not value.strip():
             self.fail(key, value, "a non-empty string, or the key left out")
-            return None
+            return spec.default
+        if spec.enum and value not in spec.enum:
+            suffix = "" if spec.default is not None else ", or the key left out"
+            self.fail(key, value, f"one of {', '.join(spec.enum)}{suffix}")
+            return spec.default
+        if spec.pattern and not re.match(spec.pattern, value):
+            self.fail(key, value, spec.pattern_expected or f"a value matching {spec.pattern}")
+            return spec.default
+        if spec.max_length is not None and len(value) > spec.max_length:
+            self.fail(key, value, f"at most {spec.max_length} characters (it has {len(value)})")
+            return spec.default
+        if spec.minimum is not None and value < spec.minimum:
+            self.fail(key, value, f"a whole number of days, at least {spec.minimum}")
+            return spec.default
         return value
 
-    def groups(self, key: str, values: list[Any]) -> tuple[GroupRef, ...]:
-        refs: list[GroupRef] = []
-        for index, item in enumerate(values):
-            ref = self.group(f"{key}[{index}]", item)
-            if ref is None:
-                self.lists_with_bad_items.add(key)
-            else:
-                refs.append(ref)
-        return tuple(dict.fromkeys(refs))
+    def model(self, prefix: str, raw: Mapping[str, Any], model: type) -> dict[str, Any]:
+        """Every key of `model` read from `raw` (unknown keys reported), by field name."""
+        specs = keys_of(model)
+        known = {spec.name for _, spec in specs}
+        for name, value in raw.items():
+            if name not in known:
+                guess = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean {prefix}{guess[0]}? " if guess else ""
+                self.fail(f"{prefix}{name}", value, f"{hint}one of the known keys: {', '.join(sorted(known))}")
+        return {attr: self.typed(f"{prefix}{spec.name}", raw.get(spec.name), spec) for attr, spec in specs}
 
-    def group(self, key: str, item: Any) -> GroupRef | None:
+    def groups(self, key: str, values: Iterable[Any], spec: KeySpec) -> tuple[GroupRef, ...]:
+        refs = [self.group(f"{key}[{index}]", item, spec) for index, item in enumerate(values)]
+        return tuple(dict.fromkeys(ref for ref in refs if ref is not None))
+
+    def group(self, key: str, item: Any, spec: KeySpec) -> GroupRef | None:
         if not isinstance(item, str) or not item.strip():
             self.fail(key, item, "an Entra group display name or object ID (a non-empty string)")
             return None
-        text = item.strip()
-        if not _GUID.match(text) and _GUID_LIKE.match(text):
-            self.fail(key, item, "an object ID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits)")
+        if self.placeholder(key, item, spec, "the display name or object ID of one of your Entra groups"):
+            return GroupRef(item.strip()) if self.allow_placeholders else None
+        try:
+            return parse_group(item.strip())
+        except GroupNameError as error:
+            self.fail(key, item, str(error))
             return None
-        return GroupRef(text)
-
-    def check_unknown(self, prefix: str, given: Mapping[str, Any], known: Mapping[str, ConfigKey]) -> None:
-        for name in given:
-            if name not in known:
-                self.fail(f"{prefix}{name}", given[name], f"one of the known keys: {', '.join(known)}")
 
 
-def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
-    """Validate raw stack config (unprefixed key -> value) and build the stack's Settings."""
-    read = _Reader()
-    read.check_unknown("", raw, CONFIG_KEYS_BY_NAME)
+class _EngineSecret:
+    """Stands for a secret value the engine holds; settings never see a secret's plaintext."""
 
-    def get(name: str) -> Any:
-        key = CONFIG_KEYS_BY_NAME[name]
-        return read.typed(name, raw.get(name), key.kind, key.default)
+    def __repr__(self) -> str:
+        return "<secret>"
 
-    account_id = get("cloudflareAccountId")
-    if account_id is None:
-        read.fail(
-            "cloudflareAccountId", None, "the Cloudflare account ID (32 lowercase hex characters); it is required"
-        )
-    elif not _ACCOUNT_ID.match(account_id):
-        read.fail("cloudflareAccountId", account_id, "32 lowercase hex characters, as in the dashboard URL")
 
-    team_name = get("teamName")
-    if team_name is not None and not _TEAM_NAME.match(team_name):
-        read.fail(
-            "teamName",
-            team_name,
-            "the bare team name (lowercase letters, digits and inner dashes, as in "
-            "<team>.cloudflareaccess.com), or the key left out to read it from Cloudflare",
-        )
-        team_name = None
+ENGINE_SECRET: Any = _EngineSecret()
 
-    login_app_name = read.optional_text("loginAppName", get("loginAppName"))
-    idp_name = read.optional_text("identityProviderName", get("identityProviderName"))
 
-    prompt = get("prompt")
-    if prompt is not None and prompt not in PROMPT_VALUES:
-        read.fail("prompt", prompt, f"one of {', '.join(PROMPT_VALUES)}, or the key left out")
-        prompt = None
+def _decode(raw: Any, kind: str) -> Any:
+    """Pulumi hands non-string config to programs as JSON text; accept both that and YAML types."""
+    if kind in ("string", "secret") or not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
 
-    email_claim_name = get("emailClaimName")
-    if email_claim_name is not None and not _CLAIM_NAME.match(email_claim_name):
-        read.fail("emailClaimName", email_claim_name, "a claim name such as email or preferred_username")
-        email_claim_name = None
 
-    pkce_enabled = get("pkceEnabled")
-    conditional_access_enabled = get("conditionalAccessEnabled")
-    protect = get("protect")
-    support_groups = get("supportGroups")
-    sign_in_groups = read.groups("signInGroups", get("signInGroups"))
-    assignment_required = get("assignmentRequired")
-    if assignment_required and not sign_in_groups and "signInGroups" not in read.lists_with_bad_items:
+def load_settings(
+    raw: Mapping[str, Any],
+    stack: str,
+    other_namespaces: Mapping[str, Any] | None = None,
+    *,
+    allow_placeholders: bool = False,
+) -> Settings:
+    """Validate raw stack config and build the stack's Settings.
+
+    `raw` holds this project's keys without their namespace; `other_namespaces` holds every other
+    `<namespace>:<key>` of the stack file. `allow_placeholders` is for rendering the committed
+    templates (grant manifests): a deployment never allows them.
+    """
+    read = _Reader(allow_placeholders)
+    _check_namespaces(read, other_namespaces or {})
+    values = read.model("", raw, Settings)
+    values["sign_in_groups"] = read.groups("signInGroups", values["sign_in_groups"], _spec("signInGroups"))
+    if values["assignment_required"] and not values["sign_in_groups"] and "signInGroups" not in read.reported:
         read.fail(
             "signInGroups",
             [],
             "at least one group while assignmentRequired is true, or nobody but Global "
             "Administrators could sign in (or set assignmentRequired: false)",
         )
+    values["scim"] = _scim(read, values["scim"] or {}, values["sign_in_groups"], stack)
+    if values["scim_secret_set"] and not values["scim"].enabled:
+        read.fail("scimSecret", "<secret>", "no scimSecret while scim.enabled is false")
+    values["access_groups"] = _access_groups(read, values["access_groups"], values["support_groups"])
+    values["warnings"] = _rotation(read, values["secret_rotation_days"], values["secret_grace_days"])
+    values["login_app_name"] = values["login_app_name"] or f"Cloudflare Access ({stack})"
+    values["identity_provider_name"] = values["identity_provider_name"] or f"Entra ID ({stack})"
+    if values["scim"].enabled and values["login_app_name"].casefold() == values["scim"].app_name.casefold():
+        read.fail(
+            "scim.appName",
+            values["scim"].app_name,
+            "a display name other than loginAppName's: the two apps must be told apart in Entra and by `make adopt`",
+        )
+    _check_slugs(read, values)
+    values["adopt"] = _adopt(read, values)
+    if read.problems:
+        raise SettingsError(read.problems)
+    return Settings(stack=stack, **values)
 
-    scim = _scim_settings(read, get("scim") or {}, sign_in_groups, stack)
-    rotation_days, grace_days, warnings = _rotation(read, get("secretRotationDays"), get("secretGraceDays"))
-    access_groups = _access_groups(read, get("accessGroups"), support_groups)
 
+def _spec(name: str, model: type = Settings) -> KeySpec:
+    return next(spec for _, spec in keys_of(model) if spec.name == name)
+
+
+def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> None:
+    for full_key, value in other_namespaces.items():
+        namespace = full_key.partition(":")[0]
+        if namespace in KNOWN_NAMESPACES:
+            continue
+        guess = difflib.get_close_matches(namespace, [PROJECT_NAME, *KNOWN_NAMESPACES], n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]}:{full_key.partition(':')[2]}? " if guess else ""
+        read.fail(
+            full_key,
+            value,
+            f"{hint}a key of this project ({PROJECT_NAME}:) or of {', '.join(KNOWN_NAMESPACES)}; "
+            "a key in any other namespace is read by nothing",
+        )
+
+
+def _scim(read: _Reader, raw: Any, sign_in_groups: tuple[GroupRef, ...], stack: str) -> ScimSettings:
+    values = read.model("scim.", raw, ScimSettings)
+    if values["seat_deprovision"] and not values["user_deprovision"]:
+        read.fail(
+            "scim.seatDeprovision",
+            True,
+            "false while scim.userDeprovision is false: Cloudflare removes seats only as part of deprovisioning a user",
+        )
+    raw_groups = values["groups"]
+    groups = (
+        sign_in_groups if raw_groups is None else read.groups("scim.groups", raw_groups, _spec("groups", ScimSettings))
+    )
+    inherited_problem = "signInGroups" if raw_groups is None else "scim.groups"
+    if values["enabled"] and not groups and inherited_problem not in read.reported and "scim" not in read.reported:
+        read.fail(
+            "scim.groups",
+            raw_groups if raw_groups is not None else [],
+            "at least one group to provision while SCIM is enabled (provisioning syncs only assigned "
+            "groups, so nothing would reach Cloudflare), or scim.enabled: false",
+        )
+    values["groups"] = groups if values["enabled"] else ()
+    values["app_name"] = values["app_name"] or f"Cloudflare Access SCIM ({stack})"
+    return ScimSettings(**values)
+
+
+def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[str, ...]:
+    lifetime = rotation_days + grace_days
+    if lifetime > MAX_SECRET_LIFETIME_DAYS:
+        read.fail(
+            "secretRotationDays + secretGraceDays",
+            lifetime,
+            f"at most {MAX_SECRET_LIFETIME_DAYS} days, Microsoft's limit for a client secret (24 months)",
+        )
+    elif lifetime > ADVISED_SECRET_LIFETIME_DAYS:
+        return (
+            f"secretRotationDays + secretGraceDays = {lifetime} days: a client secret may live longer "
+            f"than {ADVISED_SECRET_LIFETIME_DAYS} days, against Microsoft's advice to stay under 12 months",
+        )
+    return ()
+
+
+def _access_groups(read: _Reader, raw: Mapping[str, Any], support_groups: bool) -> dict[str, GroupRef]:
+    spec = _spec("accessGroups")
+    groups: dict[str, GroupRef] = {}
+    seen: dict[str, str] = {}
+    for name, item in raw.items():
+        key = f"accessGroups.{name}"
+        if not str(name).strip():
+            read.fail("accessGroups", name, "a non-empty Cloudflare Access group name for every entry")
+            continue
+        if len(name) > CLOUDFLARE_NAME_MAX_LENGTH:
+            read.fail(key, name, f"an Access group name of at most {CLOUDFLARE_NAME_MAX_LENGTH} characters")
+            continue
+        folded = slug(name)
+        if folded in seen:
+            read.fail(
+                key,
+                name,
+                f"a distinct Access group name; it repeats {seen[folded]!r} "
+                "(names are compared lowercased, with punctuation and spaces removed)",
+            )
+            continue
+        seen[folded] = name
+        ref = read.group(key, item, spec)
+        if ref is not None:
+            groups[name.strip()] = ref
+    if groups and not support_groups:
+        read.fail(
+            "accessGroups",
+            sorted(groups),
+            "no Access groups while supportGroups is false: Cloudflare only sees Entra groups with supportGroups: true",
+        )
+    return groups
+
+
+def _check_slugs(read: _Reader, values: Mapping[str, Any]) -> None:
+    """Two different groups must not share a logical name part (their resources would collide)."""
     first_named_in: dict[GroupRef, str] = {}
     for key, refs in (
-        ("signInGroups", sign_in_groups),
-        ("scim.groups", scim.groups),
-        ("accessGroups", tuple(access_groups.values())),
+        ("signInGroups", values["sign_in_groups"]),
+        ("scim.groups", values["scim"].groups),
+        ("accessGroups", tuple(values["access_groups"].values())),
     ):
         for ref in refs:
             first_named_in.setdefault(ref, key)
@@ -352,138 +546,39 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
                 f"{ref.text!r} and {other.text!r} collide (name one of them by object ID)",
             )
 
-    if read.problems:
-        raise SettingsError(read.problems)
 
-    return Settings(
-        stack=stack,
-        cloudflare_account_id=account_id,
-        team_name=team_name,
-        login_app_name=login_app_name or f"Cloudflare Access ({stack})",
-        identity_provider_name=idp_name or f"Entra ID ({stack})",
-        pkce_enabled=pkce_enabled,
-        support_groups=support_groups,
-        conditional_access_enabled=conditional_access_enabled,
-        prompt=prompt,
-        email_claim_name=email_claim_name,
-        sign_in_groups=sign_in_groups,
-        assignment_required=assignment_required,
-        protect=protect,
-        scim=scim,
-        secret_rotation_days=rotation_days,
-        secret_grace_days=grace_days,
-        access_groups=access_groups,
-        warnings=warnings,
+def _adopt(read: _Reader, values: Mapping[str, Any]) -> dict[str, str]:
+    adopt = dict(values["adopt"])
+    if not adopt or read.problems:
+        return adopt
+    rules = adoption.import_rules(
+        values["cloudflare_account_id"],
+        [ref.slug for ref in values["sign_in_groups"]],
+        values["scim"].enabled,
+        [ref.slug for ref in values["scim"].groups],
+        [slug(name) for name in values["access_groups"]],
     )
+    for key, value, expected in adoption.adopt_problems(adopt, rules):
+        read.fail(key, value, expected)
+    return adopt
 
 
-def _scim_settings(
-    read: _Reader, raw: dict[str, Any], sign_in_groups: tuple[GroupRef, ...], stack: str
-) -> ScimSettings:
-    read.check_unknown("scim.", raw, SCIM_KEYS_BY_NAME)
-
-    def get(name: str) -> Any:
-        key = SCIM_KEYS_BY_NAME[name]
-        return read.typed(f"scim.{name}", raw.get(name), key.kind, key.default)
-
-    enabled = get("enabled")
-    user_deprovision = get("userDeprovision")
-    seat_deprovision = get("seatDeprovision")
-    if seat_deprovision and not user_deprovision:
-        read.fail(
-            "scim.seatDeprovision",
-            True,
-            "false while scim.userDeprovision is false: Cloudflare removes seats only as part of deprovisioning a user",
-        )
-    behavior = get("identityUpdateBehavior")
-    if behavior not in IDENTITY_UPDATE_BEHAVIORS:
-        read.fail("scim.identityUpdateBehavior", behavior, f"one of {', '.join(IDENTITY_UPDATE_BEHAVIORS)}")
-    raw_groups = get("groups")
-    groups = sign_in_groups if raw_groups is None else read.groups("scim.groups", raw_groups)
-    inherited_from_reported = raw_groups is None and any(p.key == "signInGroups" for p in read.problems)
-    if enabled and not groups and not read.lists_with_bad_items and not inherited_from_reported:
-        read.fail(
-            "scim.groups",
-            raw_groups if raw_groups is not None else [],
-            "at least one group to provision while SCIM is enabled (provisioning syncs only assigned "
-            "groups, so nothing would reach Cloudflare), or scim.enabled: false",
-        )
-    app_name = read.optional_text("scim.appName", get("appName"))
-    return ScimSettings(
-        enabled=enabled,
-        user_deprovision=user_deprovision,
-        seat_deprovision=seat_deprovision,
-        identity_update_behavior=behavior,
-        groups=groups if enabled else (),
-        app_name=app_name or f"Cloudflare Access SCIM ({stack})",
-    )
+def split_namespaces(config: Mapping[str, Any], project: str = PROJECT_NAME) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(this project's keys without the namespace, every other `<namespace>:<key>`)."""
+    own: dict[str, Any] = {}
+    others: dict[str, Any] = {}
+    for full_key, value in config.items():
+        namespace, _, name = full_key.partition(":")
+        if name and namespace == project:
+            own[name] = value
+        elif not name:
+            own[full_key] = value
+        else:
+            others[full_key] = value
+    return own, others
 
 
-def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[int, int, tuple[str, ...]]:
-    for key, value in (("secretRotationDays", rotation_days), ("secretGraceDays", grace_days)):
-        if value < 1:
-            read.fail(key, value, "a whole number of days, at least 1")
-    lifetime = rotation_days + grace_days
-    warnings: tuple[str, ...] = ()
-    if lifetime > MAX_SECRET_LIFETIME_DAYS:
-        read.fail(
-            "secretRotationDays + secretGraceDays",
-            lifetime,
-            f"at most {MAX_SECRET_LIFETIME_DAYS} days, Microsoft's limit for a client secret (24 months)",
-        )
-    elif lifetime > ADVISED_SECRET_LIFETIME_DAYS:
-        warnings = (
-            f"secretRotationDays + secretGraceDays = {lifetime} days: a client secret may live longer "
-            f"than {ADVISED_SECRET_LIFETIME_DAYS} days, against Microsoft's advice to stay under 12 months",
-        )
-    return rotation_days, grace_days, warnings
-
-
-def _access_groups(read: _Reader, raw: dict[str, Any], support_groups: bool) -> dict[str, GroupRef]:
-    groups: dict[str, GroupRef] = {}
-    seen: dict[str, str] = {}
-    for name, item in raw.items():
-        key = f"accessGroups.{name}"
-        if not name.strip():
-            read.fail("accessGroups", name, "a non-empty Cloudflare Access group name for every entry")
-            continue
-        folded = slugify(name)
-        if folded in seen:
-            read.fail(
-                key,
-                name,
-                f"a distinct Access group name; it repeats {seen[folded]!r} "
-                "(names are compared lowercased, with punctuation and spaces removed)",
-            )
-            continue
-        seen[folded] = name
-        ref = read.group(key, item)
-        if ref is not None:
-            groups[name.strip()] = ref
-    if groups and not support_groups:
-        read.fail(
-            "accessGroups",
-            sorted(groups),
-            "no Access groups while supportGroups is false: Cloudflare only sees Entra groups with supportGroups: true",
-        )
-    return groups
-
-
-def stack_config(project: str) -> dict[str, Any]:
-    """This project's raw config (unprefixed key -> value) as the Pulumi engine passed it in.
-
-    Reads the whole config map rather than key by key so that a misspelt key is reported too,
-    instead of being silently ignored.
-    """
-    from pulumi.runtime import config as runtime_config
-
-    prefix = f"{project}:"
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return {key[len(prefix) :]: value for key, value in merged.items() if key.startswith(prefix)}
-
-
-def settings_from_stack_file(stack: str, root: Path = ROOT) -> Settings:
+def settings_from_stack_file(stack: str, root: Path = ROOT, *, allow_placeholders: bool = False) -> Settings:
     """A committed stack's Settings, read offline from its stack file (for tools and manifests)."""
-    prefix = f"{PROJECT_NAME}:"
-    config = read_stack_config(stack_file(stack, root))
-    return load_settings({key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}, stack)
+    own, others = split_namespaces(read_stack_config(stack_file(stack, root)))
+    return load_settings(own, stack, others, allow_placeholders=allow_placeholders)

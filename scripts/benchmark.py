@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import ACCOUNT_ID, run_program, stack_file_config  # noqa: E402
+from harness import ACCOUNT_ID, run_program, stack_file_config  # noqa: E402
 
 
 def scenarios() -> list[tuple[str, str, dict[str, Any]]]:

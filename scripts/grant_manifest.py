@@ -3,8 +3,8 @@
     venv/bin/python scripts/grant_manifest.py          # (re)write manifests/<stack>.md
     venv/bin/python scripts/grant_manifest.py --check  # exit 1, listing stale manifests
 
-Offline: reads stacks/Pulumi.<stack>.yaml only, validates it with components.settings.load_settings
-(the one validator) and takes every external ID from components.constants. One fact per line, so
+Offline: reads stacks/Pulumi.<stack>.yaml only, validates it with components.settings (placeholders
+allowed and shown as they stand) and takes every external ID from components.constants. One fact per line, so
 a widened grant shows as a one-line diff in review. Nothing is derived from the current time,
 so a manifest only changes when its stack file or the code does.
 """
@@ -12,13 +12,9 @@ so a manifest only changes when its stack file or the code does.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as `python scripts/grant_manifest.py`, the script's own folder is on sys.path, not the root.
@@ -32,10 +28,11 @@ from components.constants import (  # noqa: E402
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
 )
+from components.groups import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
-from components.settings import GroupRef, Settings, load_settings  # noqa: E402
+from components.settings import Settings, SettingsError, settings_from_stack_file  # noqa: E402
+from components.stack_files import StackFileError, stack_file, stack_names  # noqa: E402
 
-STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.ya?ml$")
 MANIFESTS_DIR = "manifests"
 
 DEFAULT_PROMPT = "Entra's default"
@@ -45,30 +42,6 @@ IDENTITY_UPDATE_MEANINGS = {
     "reauth": "Cloudflare ends the user's sessions, so the user signs in again with the new groups",
     "no_action": "nothing changes in Cloudflare until the user next signs in",
 }
-
-
-def project(root: Path) -> tuple[str, Path]:
-    """The Pulumi project name and the folder holding its stack files."""
-    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
-    return project_file["name"], root / project_file.get("stackConfigDir", ".")
-
-
-def stack_files(root: Path) -> dict[str, Path]:
-    """Stack name -> its stack file, for every committed stack file."""
-    _, stacks_dir = project(root)
-    found = {}
-    for path in sorted(stacks_dir.iterdir()):
-        match = STACK_FILE.match(path.name)
-        if match:
-            found[match["stack"]] = path
-    return found
-
-
-def raw_config(stack_file: Path, project_name: str) -> dict[str, Any]:
-    """The project's own keys of a stack file, prefix stripped; other namespaces (providers) are ignored."""
-    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
-    prefix = f"{project_name}:"
-    return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
 
 
 def yes_no(flag: bool) -> str:
@@ -233,18 +206,18 @@ def _protection(settings: Settings) -> list[str]:
     ]
 
 
-def render_stack(stack: str, stack_file: Path, root: Path) -> str:
-    project_name, _ = project(root)
-    settings = load_settings(raw_config(stack_file, project_name), stack)
-    return render(settings, stack_file.relative_to(root).as_posix())
+def render_stack(stack: str, root: Path) -> str:
+    """The manifest of a committed stack file; its placeholders are shown as they stand."""
+    try:
+        settings = settings_from_stack_file(stack, root, allow_placeholders=True)
+    except SettingsError as error:
+        raise StackFileError(f"{stack_file(stack, root).relative_to(root)}: {error}") from None
+    return render(settings, stack_file(stack, root).relative_to(root).as_posix())
 
 
 def expected_manifests(root: Path) -> dict[Path, str]:
     """Manifest path -> its fresh content, for every committed stack file."""
-    return {
-        root / MANIFESTS_DIR / f"{stack}.md": render_stack(stack, path, root)
-        for stack, path in stack_files(root).items()
-    }
+    return {root / MANIFESTS_DIR / f"{stack}.md": render_stack(stack, root) for stack in stack_names(root)}
 
 
 def stale_manifests(root: Path) -> list[str]:
@@ -280,7 +253,15 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="only report stale manifests; exit 1 if any")
     args = parser.parse_args(argv)
-    if args.check:
+    try:
+        return _run(args.check, root)
+    except StackFileError as error:
+        print(f"Cannot render the grant manifests: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(check: bool, root: Path) -> int:
+    if check:
         problems = stale_manifests(root)
         if problems:
             print("Stale grant manifests (run `make manifests` and commit the result):", file=sys.stderr)

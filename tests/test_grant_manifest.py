@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import stack_file_config
 
-from components.settings import SettingsError, load_settings
+from components.settings import SettingsError, load_settings, split_namespaces
+from components.stack_files import stack_names
 from scripts import grant_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def stack_config(stack: str) -> dict[str, Any]:
-    project_name, stacks_dir = grant_manifest.project(ROOT)
-    return grant_manifest.raw_config(stacks_dir / f"Pulumi.{stack}.yaml", project_name)
+    own, _ = split_namespaces(stack_file_config(stack))
+    return own
 
 
 def render(raw: dict[str, Any], stack: str = "dev") -> str:
@@ -37,7 +39,7 @@ def test_committed_manifests_match_the_stack_files() -> None:
 
 
 def test_every_committed_stack_file_has_a_manifest() -> None:
-    stacks = set(grant_manifest.stack_files(ROOT))
+    stacks = set(stack_names(ROOT))
     assert {"dev", "prod"} <= stacks
     assert {path.stem for path in (ROOT / "manifests").glob("*.md")} == stacks
 

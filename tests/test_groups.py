@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import EngineLikeMocks, fake_guid, minimal_config, run_program
+from harness import EngineLikeMocks, fake_guid, minimal_config, run_program
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import TENANT_ID, is_secret, is_secret_at, minimal_config, reveal, run_program
+from harness import TENANT_ID, is_secret, is_secret_at, minimal_config, reveal, run_program
 
 from components.identity_provider import callback_url, team_domain
 

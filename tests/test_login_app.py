@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import (
+from harness import (
     GRAPH_SCOPE_TABLE,
     GRAPH_SP_OBJECT_ID,
     EngineLikeMocks,

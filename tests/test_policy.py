@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT, ProgramRun, reveal, run_program, stack_file_config
+from harness import PROJECT, ProgramRun, reveal, run_program, stack_file_config
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,

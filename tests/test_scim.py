@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import fake_guid, is_secret_at, minimal_config, reveal, run_program
+from harness import fake_guid, is_secret_at, minimal_config, reveal, run_program
 
 GUID = "6a1f3c9d-2b4e-4f60-8a7b-9c0d1e2f3a4b"
 SCIM_TYPES = ("ApplicationFromTemplate", "SynchronizationSecret", "SynchronizationJob")
@@ -101,7 +101,7 @@ def test_outputs_name_the_endpoint_app_and_job_but_never_the_secret() -> None:
 
 
 def test_missing_scim_secret_fails_with_a_pointer_to_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import EngineLikeMocks
+    from harness import EngineLikeMocks
 
     class ImportedLoginMethod(EngineLikeMocks):
         def new_resource(self, args):

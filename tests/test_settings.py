@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT_ID
+from harness import ACCOUNT_ID
 
-from components.settings import GroupRef, Problem, Settings, SettingsError, load_settings
+from components.groups import GroupRef, parse_group
+from components.settings import ENGINE_SECRET, Problem, Settings, SettingsError, load_settings
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 
@@ -43,7 +44,7 @@ def test_defaults_are_the_secure_documented_ones() -> None:
     assert settings.support_groups is True
     assert settings.conditional_access_enabled is False
     assert settings.assignment_required is True
-    assert settings.protect is False
+    assert settings.protect is True
     assert settings.prompt is None and settings.email_claim_name is None
     assert settings.team_name is None
     assert settings.secret_rotation_days == 90 and settings.secret_grace_days == 30
@@ -145,7 +146,7 @@ def test_all_problems_are_reported_together_in_one_error() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"cloudflareAccountId": "nope", "prompt": "always", "pkceEnabled": "maybe"}, "dev")
     keys = [problem.key for problem in caught.value.problems]
-    assert keys == ["cloudflareAccountId", "prompt", "pkceEnabled", "signInGroups"]
+    assert keys == ["cloudflareAccountId", "pkceEnabled", "prompt", "signInGroups"]
     message = str(caught.value)
     assert "4 problem(s)" in message
     assert "prompt: got 'always'; expected one of login, select_account, none" in message
@@ -197,11 +198,32 @@ def test_non_string_group_is_rejected() -> None:
     assert (problem.key, problem.value) == ("signInGroups[1]", 7)
 
 
-@pytest.mark.parametrize("bad", ["2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6", "2f0c5b8e4a1d-4c3e-9b7a-1d2e3f4a5b6c"])
-def test_malformed_object_id_is_rejected(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5bZZ", "{zz0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c}"])
+def test_guid_shaped_value_that_is_not_hex_is_rejected(bad: str) -> None:
     problem = only_problem(signInGroups=[bad])
     assert (problem.key, problem.value) == ("signInGroups[0]", bad)
-    assert "xxxxxxxx-xxxx" in problem.expected
+    assert "hexadecimal" in problem.expected
+
+
+@pytest.mark.parametrize(
+    "written",
+    [GUID.upper(), "{" + GUID + "}", GUID.replace("-", ""), "{" + GUID.replace("-", "").upper() + "}"],
+)
+def test_every_spelling_of_an_object_id_is_one_lowercase_dashed_id(written: str) -> None:
+    assert load(signInGroups=[written]).sign_in_groups == (GroupRef(GUID, True),)
+
+
+@pytest.mark.parametrize(
+    "name", ["2024-2025", "ad-fe", "CloudflareAccessEngineeringUsers", "{Admins}", "2f0c5b8e-4a1d"]
+)
+def test_anything_not_guid_shaped_is_a_display_name(name: str) -> None:
+    assert load(signInGroups=[name]).sign_in_groups == (GroupRef(name),)
+
+
+def test_case_variants_of_one_object_id_are_one_group_across_lists() -> None:
+    settings = load(signInGroups=[GUID.upper(), GUID], scim={"groups": [GUID]}, accessGroups={"Admins": GUID.upper()})
+    assert settings.sign_in_groups == (GroupRef(GUID, True),)
+    assert settings.referenced_groups() == (GroupRef(GUID, True),)
 
 
 def test_assignment_required_with_no_group_is_an_error() -> None:
@@ -269,8 +291,8 @@ def test_scim_disabled_needs_no_groups_and_provisions_none() -> None:
 
 
 def test_scim_malformed_group_is_rejected() -> None:
-    problem = only_problem(scim={"groups": ["abc-def"]})
-    assert (problem.key, problem.value) == ("scim.groups[0]", "abc-def")
+    problem = only_problem(scim={"groups": ["abcdefgh-ijkl-mnop-qrst-uvwxyzabcdef"]})
+    assert (problem.key, problem.value) == ("scim.groups[0]", "abcdefgh-ijkl-mnop-qrst-uvwxyzabcdef")
 
 
 # --- rotation ----------------------------------------------------------------------------------
@@ -305,7 +327,7 @@ def test_rotation_within_12_months_has_no_warning() -> None:
 
 def test_access_groups_by_name_and_by_id() -> None:
     settings = load(accessGroups={"Admins": GUID, "Engineers": "Engineering"})
-    assert settings.access_groups == {"Admins": GroupRef(GUID), "Engineers": GroupRef("Engineering")}
+    assert settings.access_groups == {"Admins": GroupRef(GUID, True), "Engineers": GroupRef("Engineering")}
 
 
 def test_access_group_with_empty_name_is_rejected() -> None:
@@ -325,8 +347,8 @@ def test_duplicate_access_group_names_are_rejected() -> None:
 
 
 def test_access_group_with_malformed_object_id_is_rejected() -> None:
-    problem = only_problem(accessGroups={"Admins": "1234-abcd"})
-    assert (problem.key, problem.value) == ("accessGroups.Admins", "1234-abcd")
+    problem = only_problem(accessGroups={"Admins": "1234abcd-0000-0000-0000-00000000000g"})
+    assert (problem.key, problem.value) == ("accessGroups.Admins", "1234abcd-0000-0000-0000-00000000000g")
 
 
 def test_access_groups_need_group_support() -> None:
@@ -341,4 +363,173 @@ def test_referenced_groups_are_distinct_across_all_lists() -> None:
         scim={"groups": ["Engineering", "Contractors"]},
         accessGroups={"Admins": GUID, "Eng": "Engineering"},
     )
-    assert settings.referenced_groups() == (GroupRef("Engineering"), GroupRef(GUID), GroupRef("Contractors"))
+    assert settings.referenced_groups() == (GroupRef("Engineering"), parse_group(GUID), GroupRef("Contractors"))
+
+
+# --- types the engine would hide, namespaces, lengths, names -------------------------------------
+
+
+@pytest.mark.parametrize("key", ["loginAppName", "identityProviderName", "teamName", "prompt", "emailClaimName"])
+@pytest.mark.parametrize("bad", [["a", "b"], {"a": "b"}])
+def test_string_keys_refuse_lists_and_maps(key: str, bad: Any) -> None:
+    problem = only_problem(**{key: bad})
+    assert (problem.key, problem.value, problem.expected) == (key, bad, "a string")
+
+
+def test_scim_app_name_refuses_a_list() -> None:
+    problem = only_problem(scim={"appName": ["a"]})
+    assert (problem.key, problem.expected) == ("scim.appName", "a string")
+
+
+def test_key_in_a_misspelt_namespace_is_an_error_naming_the_likely_key() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(valid(), "prod", {"entra-cloudfare:protect": True})
+    [problem] = caught.value.problems
+    assert (problem.key, problem.value) == ("entra-cloudfare:protect", True)
+    assert problem.expected.startswith("did you mean entra-cloudflare:protect?")
+
+
+def test_provider_and_pulumi_namespaces_are_accepted() -> None:
+    others = {"azuread:environment": "public", "cloudflare:apiToken": {"secure": "x"}, "pulumi:tags": {}}
+    assert load_settings(valid(), "dev", others).stack == "dev"
+
+
+def test_misspelt_key_names_the_likely_key() -> None:
+    problem = only_problem(protet=True)
+    assert problem.key == "protet" and problem.expected.startswith("did you mean protect?")
+
+
+@pytest.mark.parametrize("key", ["loginAppName", "identityProviderName"])
+def test_names_longer_than_the_services_allow_are_rejected(key: str) -> None:
+    problem = only_problem(**{key: "x" * 257})
+    assert problem.key == key and "at most 256 characters" in problem.expected
+
+
+def test_names_at_the_limit_are_accepted() -> None:
+    assert len(load(loginAppName="x" * 256).login_app_name) == 256
+
+
+def test_scim_app_name_longer_than_entra_allows_is_rejected() -> None:
+    problem = only_problem(scim={"appName": "y" * 300})
+    assert problem.key == "scim.appName" and "at most 256" in problem.expected
+
+
+def test_access_group_name_longer_than_allowed_is_rejected() -> None:
+    problem = only_problem(accessGroups={"z" * 257: "Engineering"})
+    assert problem.key.startswith("accessGroups.zzz") and "at most 256" in problem.expected
+
+
+def test_login_app_and_scim_app_must_not_share_a_display_name() -> None:
+    problem = only_problem(loginAppName="Cloudflare", scim={"appName": "cloudflare"})
+    assert (problem.key, problem.value) == ("scim.appName", "cloudflare")
+
+
+def test_shared_display_name_is_fine_when_scim_is_off() -> None:
+    assert load(loginAppName="Cloudflare", scim={"enabled": False, "appName": "Cloudflare"}).scim.enabled is False
+
+
+# --- placeholders ------------------------------------------------------------------------------
+
+
+def test_placeholders_are_refused_naming_each_key() -> None:
+    found = problems(
+        cloudflareAccountId="<your account>",
+        teamName="<team>",
+        signInGroups=["Engineering", "<a group>"],
+        accessGroups={"Admins": "<admins group>"},
+    )
+    assert [(p.key, p.value) for p in found] == [
+        ("cloudflareAccountId", "<your account>"),
+        ("teamName", "<team>"),
+        ("signInGroups[1]", "<a group>"),
+        ("accessGroups.Admins", "<admins group>"),
+    ]
+    assert all(p.expected.startswith("your own value in place of the placeholder") for p in found)
+
+
+def test_placeholders_are_kept_as_written_when_rendering_templates() -> None:
+    settings = load_settings(
+        valid(cloudflareAccountId="<your account>", signInGroups=["<a group>"]), "dev", allow_placeholders=True
+    )
+    assert settings.cloudflare_account_id == "<your account>"
+    assert settings.sign_in_groups == (GroupRef("<a group>"),)
+
+
+def test_angle_brackets_inside_a_name_are_not_a_placeholder() -> None:
+    assert load(signInGroups=["Team <A>"]).sign_in_groups == (GroupRef("Team <A>"),)
+
+
+# --- scimSecret ----------------------------------------------------------------------------------
+
+
+def test_scim_secret_set_as_a_secret_is_accepted() -> None:
+    assert load(scimSecret={"secure": "v1:abc"}).scim_secret_set is True
+    assert load(scimSecret=ENGINE_SECRET).scim_secret_set is True
+    assert load().scim_secret_set is False
+
+
+def test_scim_secret_in_plain_text_is_refused_without_showing_it() -> None:
+    problem = only_problem(scimSecret="the-real-token")
+    assert problem.key == "scimSecret"
+    assert "the-real-token" not in str(problem)
+    assert "pulumi config set --secret scimSecret" in problem.expected
+
+
+def test_scim_secret_with_scim_off_is_refused() -> None:
+    problem = only_problem(scimSecret={"secure": "v1:abc"}, scim={"enabled": False})
+    assert problem.key == "scimSecret"
+
+
+# --- adopt ---------------------------------------------------------------------------------------
+
+APP_OID = "11111111-2222-4333-8444-555555555555"
+SP_OID = "66666666-7777-4888-9999-aaaaaaaaaaaa"
+
+
+def test_adopt_entries_for_declared_resources_are_accepted() -> None:
+    adopt = {
+        "login-app": f"/applications/{APP_OID}",
+        "login-service-principal": SP_OID,
+        "login-consent-grant": "/oauth2PermissionGrants/AbC-_123",
+        "login-assignment-engineering": f"/servicePrincipals/{SP_OID}/appRoleAssignedTo/XyZ_9-",
+        "identity-provider-login-method": f"accounts/{ACCOUNT_ID}/{APP_OID}",
+        "scim-app": f"/applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate/{APP_OID}/{SP_OID}",
+        "scim-job": f"/servicePrincipals/{SP_OID}/synchronization/jobs/scim.0123abcd.x",
+        "scim-assignment-engineering": f"/servicePrincipals/{SP_OID}/appRoleAssignedTo/Q1",
+        "access-groups-admins": f"accounts/{ACCOUNT_ID}/{SP_OID}",
+    }
+    assert load(adopt=adopt, accessGroups={"Admins": "Engineering"}).adopt == adopt
+
+
+def test_adopt_entry_naming_an_undeclared_resource_is_rejected() -> None:
+    problem = only_problem(adopt={"login-assignment-finance": f"/servicePrincipals/{SP_OID}/appRoleAssignedTo/Q1"})
+    assert problem.key == "adopt.login-assignment-finance"
+    assert "login-assignment-engineering" in problem.expected
+
+
+@pytest.mark.parametrize("name", ["login-client-secret", "scim-secret"])
+def test_adopt_entry_for_a_resource_that_cannot_be_imported_is_rejected(name: str) -> None:
+    problem = only_problem(adopt={name: "anything"})
+    assert problem.key == f"adopt.{name}" and problem.expected.startswith("no entry:")
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("login-app", APP_OID),
+        ("identity-provider-login-method", f"accounts/{'f' * 32}/{APP_OID}"),
+        ("scim-app", f"/applicationTemplates/{SP_OID}/instantiate/{APP_OID}/{SP_OID}"),
+        ("scim-job", f"/servicePrincipals/{SP_OID}/jobs/x"),
+    ],
+)
+def test_malformed_import_id_is_rejected_with_its_form(name: str, bad: str) -> None:
+    problem = only_problem(adopt={name: bad})
+    assert (problem.key, problem.value) == (f"adopt.{name}", bad)
+    assert problem.expected.startswith("an import ID of the form")
+
+
+def test_scim_resources_cannot_be_adopted_with_scim_off() -> None:
+    problem = only_problem(
+        scim={"enabled": False}, adopt={"scim-job": f"/servicePrincipals/{SP_OID}/synchronization/jobs/j"}
+    )
+    assert problem.key == "adopt.scim-job"

@@ -1,0 +1,204 @@
+"""Credentials and endpoints for the ops commands, read from the environment.
+
+Entra: signs in the way the azuread provider does, from the same `ARM_*` variables, so CI's OIDC
+federation, a service principal's secret or certificate, a managed identity, or a laptop's Azure
+CLI sign-in all work without extra setup. azure-identity's own `EnvironmentCredential` reads
+`AZURE_*` instead, which is why the chain is built here.
+
+Cloudflare: `CLOUDFLARE_API_TOKEN`.
+
+Endpoints follow `ARM_ENVIRONMENT` (public, usgovernment, china) like the provider; the
+`ENTRA_CF_*_URL` variables override a base URL (for a proxy). Token scopes always name the real
+Graph resource of the cloud, whatever the proxy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+from ops.clients import Secret
+
+GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
+LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
+CLOUDFLARE_API_URL_ENV: Final = "ENTRA_CF_CLOUDFLARE_API_URL"
+CLOUDFLARE_TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
+
+CLOUDFLARE_API_URL: Final = "https://api.cloudflare.com/client/v4"
+GRAPH_API_VERSION: Final = "v1.0"
+# Audience of a GitHub Actions OIDC token that Entra federated credentials accept.
+GITHUB_OIDC_AUDIENCE: Final = "api://AzureADTokenExchange"
+
+_TRUE = {"1", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    login_host: str
+    graph_host: str
+
+
+# Source: FACTS.md "Checking a live setup" (what ARM_ENVIRONMENT selects for the azuread provider).
+CLOUDS: Final[dict[str, Cloud]] = {
+    "public": Cloud("public", "login.microsoftonline.com", "graph.microsoft.com"),
+    "usgovernment": Cloud("usgovernment", "login.microsoftonline.us", "graph.microsoft.us"),
+    "china": Cloud("china", "login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
+}
+
+
+class CredentialsError(Exception):
+    """Something needed to sign in is missing or refused; each item says what and how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    cloud: Cloud
+    graph_url: str  # base for Graph calls, with the version: https://graph.microsoft.com/v1.0
+    login_url: str  # base of the token endpoint: https://login.microsoftonline.com
+    cloudflare_url: str
+
+    @property
+    def graph_scope(self) -> str:
+        """The `.default` scope of the cloud's Graph resource (never a proxy's host)."""
+        return f"https://{self.cloud.graph_host}/.default"
+
+
+def _env(environ: Mapping[str, str], name: str) -> str:
+    return (environ.get(name) or "").strip()
+
+
+def endpoints_from_env(environ: Mapping[str, str] = os.environ) -> Endpoints:
+    name = _env(environ, "ARM_ENVIRONMENT").lower() or "public"
+    cloud = CLOUDS.get(name)
+    if cloud is None:
+        raise CredentialsError([f"ARM_ENVIRONMENT={name!r} is not one of {', '.join(CLOUDS)}"])
+    return Endpoints(
+        cloud=cloud,
+        graph_url=(_env(environ, GRAPH_URL_ENV) or f"https://{cloud.graph_host}/{GRAPH_API_VERSION}").rstrip("/"),
+        login_url=(_env(environ, LOGIN_URL_ENV) or f"https://{cloud.login_host}").rstrip("/"),
+        cloudflare_url=(_env(environ, CLOUDFLARE_API_URL_ENV) or CLOUDFLARE_API_URL).rstrip("/"),
+    )
+
+
+def cloudflare_token(environ: Mapping[str, str] = os.environ) -> Secret:
+    token = _env(environ, CLOUDFLARE_TOKEN_ENV)
+    if not token:
+        raise CredentialsError([_cloudflare_missing()])
+    return Secret(token)
+
+
+def _cloudflare_missing() -> str:
+    return (
+        f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with 'Access: Organizations, Identity Providers, "
+        "and Groups Read' (docs/verify.md, Permissions)"
+    )
+
+
+def github_oidc_assertion(request_url: str, request_token: Secret) -> Callable[[], str]:
+    """A callable fetching a fresh GitHub Actions OIDC token (they live minutes) for each sign-in."""
+
+    def fetch() -> str:
+        response = httpx.get(
+            request_url,
+            params={"audience": GITHUB_OIDC_AUDIENCE},
+            headers={"Authorization": f"Bearer {request_token.reveal()}"},
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise CredentialsError([f"GitHub's OIDC token endpoint answered {response.status_code}"])
+        return str(response.json()["value"])
+
+    return fetch
+
+
+def _file_assertion(path: str) -> Callable[[], str]:
+    return lambda: Path(path).read_text().strip()
+
+
+def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> Any:
+    """An azure-identity sync credential chosen from the ARM_* variables, like the azuread provider.
+
+    Raises CredentialsError when a service principal is named without a way to prove it, or when
+    nothing is set and the Azure CLI is not installed.
+    """
+    from azure.identity import (
+        AzureCliCredential,
+        CertificateCredential,
+        ClientAssertionCredential,
+        ClientSecretCredential,
+        ManagedIdentityCredential,
+    )
+
+    client_id = _env(environ, "ARM_CLIENT_ID")
+    tenant_id = _env(environ, "ARM_TENANT_ID")
+    authority = endpoints.login_url
+    if _env(environ, "ARM_USE_MSI").lower() in _TRUE:
+        return ManagedIdentityCredential(client_id=client_id or None)
+    if client_id:
+        if not tenant_id:
+            raise CredentialsError(["ARM_TENANT_ID: the tenant of the service principal named by ARM_CLIENT_ID"])
+        use_oidc = _env(environ, "ARM_USE_OIDC").lower() in _TRUE
+        oidc_token = _env(environ, "ARM_OIDC_TOKEN")
+        oidc_file = _env(environ, "ARM_OIDC_TOKEN_FILE_PATH")
+        request_url = _env(environ, "ARM_OIDC_REQUEST_URL") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_URL")
+        request_token = _env(environ, "ARM_OIDC_REQUEST_TOKEN") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        if oidc_token:
+            token = Secret(oidc_token)
+            return ClientAssertionCredential(tenant_id, client_id, token.reveal, authority=authority)
+        if use_oidc and oidc_file:
+            return ClientAssertionCredential(tenant_id, client_id, _file_assertion(oidc_file), authority=authority)
+        if use_oidc and request_url and request_token:
+            assertion = github_oidc_assertion(request_url, Secret(request_token))
+            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority)
+        if use_oidc:
+            raise CredentialsError(
+                [
+                    "ARM_USE_OIDC is set but no OIDC token is available: in GitHub Actions give the job "
+                    "`permissions: id-token: write`; elsewhere set ARM_OIDC_TOKEN or ARM_OIDC_TOKEN_FILE_PATH"
+                ]
+            )
+        secret = _env(environ, "ARM_CLIENT_SECRET")
+        if secret:
+            return ClientSecretCredential(tenant_id, client_id, secret, authority=authority)
+        certificate = _env(environ, "ARM_CLIENT_CERTIFICATE_PATH")
+        if certificate:
+            password = environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None
+            return CertificateCredential(tenant_id, client_id, certificate, password=password, authority=authority)
+        raise CredentialsError(
+            [
+                "Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH "
+                "or ARM_CLIENT_SECRET, with ARM_TENANT_ID"
+            ]
+        )
+    if shutil.which("az", path=environ.get("PATH")) is None:
+        raise CredentialsError(
+            [
+                "Entra credentials: install the Azure CLI and run 'az login --allow-no-subscriptions', or set "
+                "ARM_CLIENT_ID and ARM_TENANT_ID with ARM_USE_OIDC, ARM_CLIENT_SECRET or "
+                "ARM_CLIENT_CERTIFICATE_PATH (docs/verify.md, Credentials)"
+            ]
+        )
+    return AzureCliCredential(tenant_id=tenant_id)
+
+
+def missing_credentials(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Every credential problem at once (Entra and Cloudflare), so one run names them all."""
+    problems: list[str] = []
+    try:
+        entra_credential(endpoints, environ)
+    except CredentialsError as error:
+        problems += error.problems
+    if not _env(environ, CLOUDFLARE_TOKEN_ENV):
+        problems.append(_cloudflare_missing())
+    return problems

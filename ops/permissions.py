@@ -1,0 +1,62 @@
+"""The permissions the ops commands need: one table that the 403 messages and docs/verify.md share.
+
+Each entry names the least-privileged permission Microsoft or Cloudflare documents for the calls
+that use it. Graph names are application permissions (for a service principal); a person signed
+in with the Azure CLI needs a directory role that grants the same reads, such as Cloud Application
+Administrator. A test keeps docs/verify.md listing every entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Permission:
+    service: str  # "Microsoft Graph" or "Cloudflare"
+    name: str
+    used_for: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Source: Graph v1.0 API pages ("Permissions", least privileged) for each call named below.
+APPLICATION_READ: Final = Permission(
+    "Microsoft Graph",
+    "Application.Read.All",
+    "read the login app, its service principal and the app role assignments (sign-in and SCIM groups)",
+)
+# Listing oauth2PermissionGrants documents Directory.Read.All as least privileged (not
+# DelegatedPermissionGrant.Read.All), so that is what a 403 on the consent check names.
+DIRECTORY_READ: Final = Permission(
+    "Microsoft Graph",
+    "Directory.Read.All",
+    "read the tenant-wide consent grant (oauth2PermissionGrants)",
+)
+SYNCHRONIZATION_READ: Final = Permission(
+    "Microsoft Graph",
+    "Synchronization.Read.All",
+    "read the provisioning job's status (quarantine, last run, steady state)",
+)
+SYNCHRONIZATION_READWRITE: Final = Permission(
+    "Microsoft Graph",
+    "Synchronization.ReadWrite.All",
+    "Test Connection (validateCredentials) and, with --repair, restart a quarantined job",
+)
+# Source: Cloudflare API reference, "Accepted Permissions" of the identity provider, SCIM view and
+# Access group endpoints.
+CLOUDFLARE_ACCESS_READ: Final = Permission(
+    "Cloudflare",
+    "Access: Organizations, Identity Providers, and Groups Read",
+    "read the login method, what it received over SCIM, and the Access groups",
+)
+
+ALL: Final[tuple[Permission, ...]] = (
+    APPLICATION_READ,
+    DIRECTORY_READ,
+    SYNCHRONIZATION_READ,
+    SYNCHRONIZATION_READWRITE,
+    CLOUDFLARE_ACCESS_READ,
+)

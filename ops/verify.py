@@ -1,0 +1,798 @@
+"""`make verify`: does sign-in and provisioning of a deployed stack actually work?
+
+    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair]
+
+Reads the stack's outputs and client secret through the Pulumi CLI, its expectations from its
+stack file, then checks the live Entra tenant (Microsoft Graph) and Cloudflare account. Every REST
+call is fetched once and shared, so independent checks run concurrently and the run takes about
+as long as its longest chain of dependent calls. Each check holds, warns or fails, with a
+one-line reason. Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify could not
+run. `--repair` restarts a quarantined provisioning job whose credentials validate again, and
+changes nothing else. See docs/verify.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+import httpx
+
+from components.constants import CLOUDFLARE_AZURE_AD_TYPE, GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
+from components.settings import GroupRef, Settings, SettingsError, settings_from_stack_file
+from components.stack_files import StackFileError
+from ops import permissions
+from ops.clients import (
+    DEFAULT_TIMEOUT,
+    ApiError,
+    CloudflareClient,
+    CredentialToken,
+    EntraLoginClient,
+    GraphClient,
+    NotFoundError,
+    RetryPolicy,
+    Secret,
+    StaticToken,
+    SyncTokenCredential,
+    odata_string,
+    scrub,
+)
+from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
+from ops.stack_outputs import ROOT, StackError, StackOutputs, parse_time, read_stack
+
+EXIT_OK: Final = 0
+EXIT_CHECK_FAILED: Final = 1
+EXIT_CANNOT_RUN: Final = 2
+
+DELEGATED_SCOPE: Final = "Scope"
+TENANT_WIDE_CONSENT: Final = "AllPrincipals"
+# What clears a quarantine once the cause is fixed. Source: Graph synchronizationJob: restart.
+QUARANTINE_RESET_SCOPE: Final = "Watermark, Escrows, QuarantineState"
+# Tolerance when comparing the secret's end date with the stack's: Graph may add a fraction.
+END_DATE_TOLERANCE_SECONDS: Final = 60
+
+
+class Status(StrEnum):
+    HOLDS = "holds"
+    WARNS = "warns"
+    FAILS = "fails"
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    stack: str
+    header: str
+    checks: tuple[Check, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CHECK_FAILED if any(c.status is Status.FAILS for c in self.checks) else EXIT_OK
+
+    def counts(self) -> dict[str, int]:
+        return {status.value: sum(1 for c in self.checks if c.status is status) for status in Status}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "exitCode": self.exit_code,
+            "summary": self.counts(),
+            "checks": [
+                {"id": c.id, "title": c.title, "status": c.status.value, "reason": c.reason} for c in self.checks
+            ],
+        }
+
+    def as_text(self) -> str:
+        width = max((len(c.title) for c in self.checks), default=0)
+        lines = [self.header]
+        lines += [f"  {c.status.value:<5}  {c.title:<{width}}  {c.reason}" for c in self.checks]
+        counts = self.counts()
+        verdict = "all checks hold" if self.exit_code == EXIT_OK else "some checks fail"
+        lines.append(
+            f"{len(self.checks)} checks: {counts['holds']} hold, {counts['warns']} warn, {counts['fails']} fail "
+            f"({verdict})"
+        )
+        return "\n".join(lines)
+
+
+@dataclass
+class Clients:
+    graph: GraphClient
+    cloudflare: CloudflareClient
+    login: EntraLoginClient
+
+
+CheckBody = Callable[[], Awaitable[tuple[Status, str]]]
+
+
+def _date(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _days(delta_seconds: float) -> int:
+    return int(delta_seconds // 86400)
+
+
+@dataclass
+class Verification:
+    """The checks of one stack. Each REST call is a shared task: started once, awaited by every check."""
+
+    settings: Settings
+    outputs: StackOutputs
+    client_secret: Secret
+    clients: Clients
+    graph_scope: str
+    now: datetime
+    repair: bool = False
+    _tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+
+    def _once(self, key: str, call: Callable[[], Awaitable[Any]]) -> asyncio.Task[Any]:
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.ensure_future(call())
+        return self._tasks[key]
+
+    # --- the REST calls, each made at most once -------------------------------------------------
+
+    def login_app(self) -> asyncio.Task[Any]:
+        return self._once(
+            "login_app",
+            lambda: self.clients.graph.get(
+                f"/applications/{self.outputs.login_app_object_id}",
+                permission=permissions.APPLICATION_READ,
+                params={"$select": "id,appId,web,requiredResourceAccess,passwordCredentials"},
+            ),
+        )
+
+    def _login_sp_path(self) -> str:
+        # Graph addresses a service principal by its appId too, so no lookup has to come first.
+        return f"/servicePrincipals(appId={odata_string(self.outputs.login_app_client_id)})"
+
+    def login_service_principal(self) -> asyncio.Task[Any]:
+        return self._once(
+            "login_sp",
+            lambda: self.clients.graph.get(
+                self._login_sp_path(),
+                permission=permissions.APPLICATION_READ,
+                params={"$select": "id,appId,appRoleAssignmentRequired"},
+            ),
+        )
+
+    def graph_service_principal(self) -> asyncio.Task[Any]:
+        return self._once(
+            "graph_sp",
+            lambda: self.clients.graph.get(
+                f"/servicePrincipals(appId={odata_string(MICROSOFT_GRAPH_APP_ID)})",
+                permission=permissions.APPLICATION_READ,
+                params={"$select": "id,appId"},
+            ),
+        )
+
+    def login_grants(self) -> asyncio.Task[Any]:
+        return self._once(
+            "login_grants",
+            lambda: self.clients.graph.list(
+                f"{self._login_sp_path()}/oauth2PermissionGrants", permission=permissions.DIRECTORY_READ
+            ),
+        )
+
+    def login_assignments(self) -> asyncio.Task[Any]:
+        return self._once(
+            "login_assignments",
+            lambda: self.clients.graph.list(
+                f"{self._login_sp_path()}/appRoleAssignedTo", permission=permissions.APPLICATION_READ
+            ),
+        )
+
+    def sign_in_check(self) -> asyncio.Task[Any]:
+        return self._once(
+            "client_credentials",
+            lambda: self.clients.login.client_credentials(
+                self.outputs.tenant_id, self.outputs.login_app_client_id, self.client_secret, self.graph_scope
+            ),
+        )
+
+    def scim_job(self) -> asyncio.Task[Any]:
+        return self._once(
+            "scim_job",
+            lambda: self.clients.graph.get(self._job_path(), permission=permissions.SYNCHRONIZATION_READ),
+        )
+
+    def scim_validate(self) -> asyncio.Task[Any]:
+        return self._once(
+            "scim_validate",
+            lambda: self.clients.graph.post(
+                f"{self._job_path()}/validateCredentials",
+                {"useSavedCredentials": True},
+                permission=permissions.SYNCHRONIZATION_READWRITE,
+            ),
+        )
+
+    def scim_assignments(self) -> asyncio.Task[Any]:
+        return self._once(
+            "scim_assignments",
+            lambda: self.clients.graph.list(
+                f"/servicePrincipals/{self._scim_sp()}/appRoleAssignedTo", permission=permissions.APPLICATION_READ
+            ),
+        )
+
+    def _idp_path(self) -> str:
+        account = self.settings.cloudflare_account_id
+        return f"/accounts/{account}/access/identity_providers/{self.outputs.identity_provider_id}"
+
+    def login_method(self) -> asyncio.Task[Any]:
+        return self._once(
+            "cf_idp",
+            lambda: self.clients.cloudflare.get(self._idp_path(), permission=permissions.CLOUDFLARE_ACCESS_READ),
+        )
+
+    def scim_received(self, kind: str) -> asyncio.Task[Any]:
+        return self._once(
+            f"cf_scim_{kind}",
+            lambda: self.clients.cloudflare.count(
+                f"{self._idp_path()}/scim/{kind}", permission=permissions.CLOUDFLARE_ACCESS_READ
+            ),
+        )
+
+    def access_group(self, group_id: str) -> asyncio.Task[Any]:
+        return self._once(
+            f"cf_group_{group_id}",
+            lambda: self.clients.cloudflare.get(
+                f"/accounts/{self.settings.cloudflare_account_id}/access/groups/{group_id}",
+                permission=permissions.CLOUDFLARE_ACCESS_READ,
+            ),
+        )
+
+    def _job_path(self) -> str:
+        if not self.outputs.scim_job_path:
+            raise MissingOutputError("scimProvisioningJobId")
+        return self.outputs.scim_job_path
+
+    def _scim_sp(self) -> str:
+        if not self.outputs.scim_service_principal_object_id:
+            raise MissingOutputError("scimServicePrincipalObjectId")
+        return self.outputs.scim_service_principal_object_id
+
+    def _group_object_id(self, ref: GroupRef) -> str | None:
+        return self.outputs.group_object_ids.get(ref.text) or ref.object_id
+
+    # --- running ----------------------------------------------------------------------------------
+
+    async def run(self) -> list[Check]:
+        plan: list[tuple[str, str, CheckBody]] = [
+            ("entra.login-app.redirect-uri", "Login app redirect URI", self.check_redirect_uri),
+            ("entra.login-app.scopes", "Login app Graph scopes", self.check_scopes),
+            ("entra.consent-grant", "Admin consent to Graph", self.check_consent),
+            ("entra.client-secret.expiry", "Client secret of this stack", self.check_secret_expiry),
+            ("entra.client-secret.others", "Other client secrets", self.check_other_secrets),
+            ("entra.client-secret.sign-in", "Client secret works (Test, app half)", self.check_secret_signs_in),
+            ("entra.assignment-required", "Assignment required", self.check_assignment_required),
+            ("entra.sign-in-groups", "Sign-in groups assigned", self.check_sign_in_groups),
+        ]
+        if self.settings.scim.enabled:
+            plan += [
+                ("entra.scim.job", "Provisioning job", self.check_job),
+                ("entra.scim.test-connection", "Test Connection", self.check_test_connection),
+                ("entra.scim.quarantine", "Provisioning quarantine", self.check_quarantine),
+                ("entra.scim.last-run", "Provisioning last run", self.check_last_run),
+                ("entra.scim.groups", "Provisioning groups assigned", self.check_scim_groups),
+            ]
+        plan += [
+            ("cloudflare.login-method", "Cloudflare login method", self.check_login_method),
+            ("cloudflare.login-method.settings", "Login method settings", self.check_login_method_settings),
+            ("cloudflare.login-method.scim", "Login method SCIM settings", self.check_login_method_scim),
+        ]
+        if self.settings.scim.enabled:
+            plan.append(("cloudflare.scim.received", "Received over SCIM", self.check_received))
+        for name, ref in self.settings.access_groups.items():
+            plan.append(
+                (f"cloudflare.access-group.{name}", f"Access group '{name}'", self._access_group_check(name, ref))
+            )
+        return list(await asyncio.gather(*(self._run_one(*entry) for entry in plan)))
+
+    async def _run_one(self, check_id: str, title: str, body: CheckBody) -> Check:
+        try:
+            status, reason = await body()
+        except MissingOutputError as missing:
+            status, reason = Status.FAILS, str(missing)
+        except NotFoundError as error:
+            status, reason = Status.FAILS, f"not found: {error}"
+        except ApiError as error:
+            status, reason = Status.FAILS, f"could not check: {error}"
+        return Check(check_id, title, status, reason)
+
+    # --- Entra: the login app ---------------------------------------------------------------------
+
+    async def check_redirect_uri(self) -> tuple[Status, str]:
+        app = await self.login_app()
+        uris = list((app.get("web") or {}).get("redirectUris") or [])
+        expected = self.outputs.redirect_uri
+        if uris == [expected]:
+            return Status.HOLDS, f"{expected}, and no other"
+        if expected not in uris:
+            return Status.FAILS, f"{expected} is missing (the app has: {', '.join(uris) or 'none'}); redeploy"
+        others = ", ".join(uri for uri in uris if uri != expected)
+        return Status.FAILS, f"{expected} is there but so is {others}: codes could be sent elsewhere; redeploy"
+
+    async def check_scopes(self) -> tuple[Status, str]:
+        app = await self.login_app()
+        by_id = {scope_id: name for name, scope_id in GRAPH_DELEGATED_SCOPES.items()}
+        requested: set[str] = set()
+        other: list[str] = []
+        for resource in app.get("requiredResourceAccess") or []:
+            for access in resource.get("resourceAccess") or []:
+                if resource.get("resourceAppId") == MICROSOFT_GRAPH_APP_ID and access.get("type") == DELEGATED_SCOPE:
+                    requested.add(str(access.get("id")))
+                else:
+                    other.append(f"{access.get('type')} {access.get('id')} of {resource.get('resourceAppId')}")
+        missing = [name for name, scope_id in GRAPH_DELEGATED_SCOPES.items() if scope_id not in requested]
+        extra = [by_id.get(scope_id, scope_id) for scope_id in sorted(requested - set(by_id))] + other
+        if missing or extra:
+            parts = [
+                f"missing {', '.join(missing)}" if missing else "",
+                f"also requests {', '.join(extra)}" if extra else "",
+            ]
+            return Status.FAILS, "; ".join(p for p in parts if p) + "; redeploy"
+        return Status.HOLDS, f"exactly the seven delegated Graph scopes ({', '.join(GRAPH_DELEGATED_SCOPES)})"
+
+    async def check_consent(self) -> tuple[Status, str]:
+        grants, graph = await asyncio.gather(self.login_grants(), self.graph_service_principal())
+        tenant_wide = [
+            g for g in grants if g.get("consentType") == TENANT_WIDE_CONSENT and g.get("resourceId") == graph.get("id")
+        ]
+        if not tenant_wide:
+            return (
+                Status.FAILS,
+                "no tenant-wide (admin) consent to Microsoft Graph: users are asked to consent; redeploy",
+            )
+        granted = {scope for g in tenant_wide for scope in str(g.get("scope") or "").split()}
+        missing = [name for name in GRAPH_DELEGATED_SCOPES if name not in granted]
+        if missing:
+            return Status.FAILS, f"the admin consent lacks {', '.join(missing)}; redeploy"
+        extra = sorted(granted - set(GRAPH_DELEGATED_SCOPES))
+        if extra:
+            return Status.WARNS, f"carries all seven scopes, and also {', '.join(extra)} (granted outside this stack)"
+        return Status.HOLDS, f"{len(tenant_wide)} tenant-wide grant carries all seven scopes"
+
+    # --- Entra: the client secret -----------------------------------------------------------------
+
+    def _stack_secret(self, credentials: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str]:
+        """The stack's secret on the app, and a note when it had to be matched by end date."""
+        key_id = self.outputs.client_secret_key_id
+        if key_id:
+            return next((c for c in credentials if str(c.get("keyId", "")).lower() == key_id.lower()), None), ""
+        expected = self.outputs.client_secret_expires_at
+        for credential in credentials:
+            end = credential.get("endDateTime")
+            if end and abs((parse_time(end) - expected).total_seconds()) <= END_DATE_TOLERANCE_SECONDS:
+                return credential, " (matched by end date: the stack has no clientSecretKeyId output yet; redeploy)"
+        return None, " (the stack has no clientSecretKeyId output yet; redeploy)"
+
+    async def check_secret_expiry(self) -> tuple[Status, str]:
+        app = await self.login_app()
+        ours, note = self._stack_secret(app.get("passwordCredentials") or [])
+        stack = self.settings.stack
+        if ours is None:
+            key = self.outputs.client_secret_key_id or "unknown"
+            return (
+                Status.FAILS,
+                f"the stack's secret (key ID {key}) is not on the app: it was deleted outside Pulumi; "
+                f"run 'make rotate-now STACK={stack}'{note}",
+            )
+        end = parse_time(str(ours.get("endDateTime")))
+        expected = self.outputs.client_secret_expires_at
+        if abs((end - expected).total_seconds()) > END_DATE_TOLERANCE_SECONDS:
+            return Status.FAILS, f"ends {_date(end)}, but the stack says {_date(expected)}; redeploy{note}"
+        left = (end - self.now).total_seconds()
+        if left <= 0:
+            return Status.FAILS, f"expired {_date(end)}: sign-in is broken; run 'make up STACK={stack}' now{note}"
+        if self.now >= self.outputs.client_secret_rotates_from:
+            return (
+                Status.WARNS,
+                f"in its grace period: ends {_date(end)}, {_days(left)} days left; run 'make up STACK={stack}' "
+                f"to rotate it{note}",
+            )
+        status = Status.WARNS if note else Status.HOLDS
+        return (
+            status,
+            f"ends {_date(end)}, {_days(left)} days left; "
+            f"rotates from {_date(self.outputs.client_secret_rotates_from)}{note}",
+        )
+
+    async def check_other_secrets(self) -> tuple[Status, str]:
+        app = await self.login_app()
+        credentials = app.get("passwordCredentials") or []
+        ours, _ = self._stack_secret(credentials)
+        others = [c for c in credentials if c is not ours]
+        if not others:
+            return Status.HOLDS, "none: the stack's secret is the only one"
+        listed = []
+        for credential in others:
+            end = parse_time(str(credential.get("endDateTime")))
+            state = "expired" if end <= self.now else "ends"
+            listed.append(
+                f"'{credential.get('displayName') or 'unnamed'}' key {credential.get('keyId')} {state} {_date(end)}"
+            )
+        return Status.WARNS, f"{len(others)} secret(s) not made by this stack: {'; '.join(listed)}"
+
+    async def check_secret_signs_in(self) -> tuple[Status, str]:
+        try:
+            await self.sign_in_check()
+        except ApiError as error:
+            return (
+                Status.FAILS,
+                f"Entra refused the login app's client ID with the stack's secret: {error.code}: {error.message}",
+            )
+        return Status.HOLDS, "Entra issues a token to the login app's client ID with the stack's secret"
+
+    # --- Entra: who may sign in -------------------------------------------------------------------
+
+    async def check_assignment_required(self) -> tuple[Status, str]:
+        service_principal = await self.login_service_principal()
+        actual = bool(service_principal.get("appRoleAssignmentRequired"))
+        expected = self.settings.assignment_required
+        if actual == expected:
+            return Status.HOLDS, f"{str(actual).lower()}, as configured"
+        return Status.FAILS, f"{str(actual).lower()}, but the stack configures {str(expected).lower()}; redeploy"
+
+    def _assigned(self, assignments: list[dict[str, Any]], refs: tuple[GroupRef, ...], app: str) -> tuple[Status, str]:
+        assigned = {str(a.get("principalId", "")).lower() for a in assignments}
+        missing, unresolved = [], []
+        for ref in refs:
+            object_id = self._group_object_id(ref)
+            if object_id is None:
+                unresolved.append(ref.text)
+            elif object_id.lower() not in assigned:
+                missing.append(f"{ref.text} ({object_id})")
+        if unresolved:
+            return (
+                Status.FAILS,
+                f"no object ID in the stack's azureGroupObjectIds for {', '.join(unresolved)}; redeploy",
+            )
+        if missing:
+            return Status.FAILS, f"not assigned to the {app}: {', '.join(missing)}; redeploy"
+        if not refs:
+            return Status.HOLDS, "no groups configured"
+        return Status.HOLDS, f"all {len(refs)} assigned: {', '.join(ref.text for ref in refs)}"
+
+    async def check_sign_in_groups(self) -> tuple[Status, str]:
+        assignments = await self.login_assignments()
+        return self._assigned(assignments, self.settings.sign_in_groups, "login app")
+
+    # --- Entra: SCIM provisioning -----------------------------------------------------------------
+
+    async def check_job(self) -> tuple[Status, str]:
+        job = await self.scim_job()
+        code = (job.get("status") or {}).get("code") or "unknown"
+        if code in ("Active", "Quarantine"):
+            return Status.HOLDS, f"exists, status {code}"
+        if code == "NotRun":
+            return Status.WARNS, "exists but has not run yet"
+        return (
+            Status.FAILS,
+            f"exists but its status is {code}: provisioning is not running; redeploy (it starts the job)",
+        )
+
+    async def check_test_connection(self) -> tuple[Status, str]:
+        self._job_path()
+        try:
+            await self.scim_validate()
+        except ApiError as error:
+            if error.status == 400:
+                return (
+                    Status.FAILS,
+                    "Entra cannot reach Cloudflare's SCIM endpoint with the saved token: "
+                    f"{error.code}: {error.message}",
+                )
+            raise
+        endpoint = self.outputs.scim_endpoint or "Cloudflare's SCIM endpoint"
+        return Status.HOLDS, f"Entra reaches {endpoint} with the saved secret token"
+
+    async def check_quarantine(self) -> tuple[Status, str]:
+        job = await self.scim_job()
+        status = job.get("status") or {}
+        quarantine = status.get("quarantine")
+        if status.get("code") != "Quarantine" and not quarantine:
+            return Status.HOLDS, "not in quarantine"
+        quarantine = quarantine or {}
+        error = (quarantine.get("error") or {}).get("message")
+        cause = quarantine.get("reason", "no reason given") + (f": {error}" if error else "")
+        described = (
+            f"quarantined since {quarantine.get('seriesBegan', 'unknown')} ({cause}); "
+            f"next attempt {quarantine.get('nextAttempt', 'unknown')}"
+        )
+        try:
+            await self.scim_validate()
+        except ApiError:
+            return Status.FAILS, f"{described}; its credentials still fail Test Connection: fix the SCIM secret first"
+        if not self.repair:
+            return Status.FAILS, f"{described}; its credentials validate now: run again with --repair to restart it"
+        await self.clients.graph.post(
+            f"{self._job_path()}/restart",
+            {"criteria": {"resetScope": QUARANTINE_RESET_SCOPE}},
+            permission=permissions.SYNCHRONIZATION_READWRITE,
+        )
+        return (
+            Status.WARNS,
+            f"{described}; credentials validate, so --repair restarted the job and cleared the quarantine",
+        )
+
+    async def check_last_run(self) -> tuple[Status, str]:
+        job = await self.scim_job()
+        status = job.get("status") or {}
+        last = status.get("lastExecution") or {}
+        steady = status.get("steadyStateLastAchievedTime") or "never"
+        state = last.get("state")
+        if not state:
+            return Status.WARNS, f"no run yet; steady state last reached {steady}"
+        reason = f"{state}, ended {last.get('timeEnded', 'unknown')}; steady state last reached {steady}"
+        if state == "Succeeded":
+            return Status.HOLDS, reason
+        message = (last.get("error") or {}).get("message")
+        reason += f": {message}" if message else ""
+        return (Status.FAILS if state == "Failed" else Status.WARNS), reason
+
+    async def check_scim_groups(self) -> tuple[Status, str]:
+        assignments = await self.scim_assignments()
+        return self._assigned(assignments, self.settings.scim.groups, "SCIM app")
+
+    # --- Cloudflare -------------------------------------------------------------------------------
+
+    async def check_login_method(self) -> tuple[Status, str]:
+        try:
+            idp = await self.login_method()
+        except NotFoundError:
+            return (
+                Status.FAILS,
+                f"no login method {self.outputs.identity_provider_id} in account "
+                f"{self.settings.cloudflare_account_id}: it was deleted; redeploy",
+            )
+        config = idp.get("config") or {}
+        problems = []
+        if idp.get("type") != CLOUDFLARE_AZURE_AD_TYPE:
+            problems.append(f"type is {idp.get('type')}, not {CLOUDFLARE_AZURE_AD_TYPE}")
+        if config.get("client_id") != self.outputs.login_app_client_id:
+            problems.append(
+                f"client_id is {config.get('client_id')}, not the login app's {self.outputs.login_app_client_id}"
+            )
+        if str(config.get("directory_id", "")).lower() != self.outputs.tenant_id.lower():
+            problems.append(f"directory_id is {config.get('directory_id')}, not the tenant {self.outputs.tenant_id}")
+        if problems:
+            return Status.FAILS, "; ".join(problems) + "; redeploy"
+        return Status.HOLDS, f"'{idp.get('name')}' is azureAD with the login app's client ID and the tenant's ID"
+
+    async def check_login_method_settings(self) -> tuple[Status, str]:
+        config = (await self.login_method()).get("config") or {}
+        expected = {
+            "support_groups": self.settings.support_groups,
+            "pkce_enabled": self.settings.pkce_enabled,
+            "conditional_access_enabled": self.settings.conditional_access_enabled,
+        }
+        # Cloudflare leaves false booleans out of its answers.
+        wrong = [
+            f"{key} is {bool(config.get(key))}, configured {value}"
+            for key, value in expected.items()
+            if bool(config.get(key)) != value
+        ]
+        if wrong:
+            return Status.FAILS, "; ".join(wrong) + "; redeploy"
+        return Status.HOLDS, ", ".join(f"{key} {value}" for key, value in expected.items()) + ", as configured"
+
+    async def check_login_method_scim(self) -> tuple[Status, str]:
+        scim = (await self.login_method()).get("scim_config") or {}
+        configured = self.settings.scim
+        expected: dict[str, Any] = {"enabled": configured.enabled}
+        if configured.enabled:
+            expected |= {
+                "user_deprovision": configured.user_deprovision,
+                "seat_deprovision": configured.seat_deprovision,
+                "identity_update_behavior": configured.identity_update_behavior,
+            }
+        defaults: dict[str, Any] = {"identity_update_behavior": "no_action"}
+        wrong = [
+            f"{key} is {scim.get(key, defaults.get(key, False))}, configured {value}"
+            for key, value in expected.items()
+            if scim.get(key, defaults.get(key, False)) != value
+        ]
+        base_url = scim.get("scim_base_url")
+        if configured.enabled and self.outputs.scim_endpoint and base_url and base_url != self.outputs.scim_endpoint:
+            wrong.append(f"scim_base_url is {base_url}, the stack provisions to {self.outputs.scim_endpoint}")
+        if wrong:
+            return Status.FAILS, "; ".join(wrong) + "; redeploy"
+        return Status.HOLDS, ", ".join(f"{key} {value}" for key, value in expected.items()) + ", as configured"
+
+    async def check_received(self) -> tuple[Status, str]:
+        users, groups, assignments = await asyncio.gather(
+            self.scim_received("users"), self.scim_received("groups"), self.scim_assignments()
+        )
+        assigned_groups = sum(1 for a in assignments if a.get("principalType") == "Group")
+        assigned_users = sum(1 for a in assignments if a.get("principalType") == "User")
+        reason = (
+            f"Cloudflare has {users} users and {groups} groups from SCIM; Entra assigns the SCIM app "
+            f"{assigned_groups} groups and {assigned_users} users directly"
+        )
+        if groups < assigned_groups or (users == 0 and assigned_groups + assigned_users > 0):
+            return Status.WARNS, reason + ": provisioning has not caught up (or is failing; see the job checks)"
+        return Status.HOLDS, reason
+
+    def _access_group_check(self, name: str, ref: GroupRef) -> CheckBody:
+        async def check() -> tuple[Status, str]:
+            group_id = self.outputs.access_group_ids.get(name)
+            if not group_id:
+                raise MissingOutputError(f"accessGroupIds['{name}']")
+            object_id = self._group_object_id(ref)
+            try:
+                group = await self.access_group(group_id)
+            except NotFoundError:
+                return Status.FAILS, f"Access group {group_id} no longer exists; redeploy"
+            wanted = {"id": (object_id or "").lower(), "identity_provider_id": self.outputs.identity_provider_id}
+            for rule in group.get("include") or []:
+                azure = rule.get("azureAD") or rule.get("azure_ad") or {}
+                if {
+                    "id": str(azure.get("id", "")).lower(),
+                    "identity_provider_id": azure.get("identity_provider_id"),
+                } == wanted:
+                    return Status.HOLDS, f"includes Entra group {ref.text} ({object_id}) on this login method"
+            return Status.FAILS, f"does not include Entra group {ref.text} ({object_id}) on this login method; redeploy"
+
+        return check
+
+
+class MissingOutputError(Exception):
+    def __init__(self, output: str) -> None:
+        super().__init__(f"the stack has no output {output}: redeploy with 'make up'")
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Runtime:
+    """What the command takes from the outside world; tests replace parts of it."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    credential: SyncTokenCredential | None = None  # None: from the ARM_* variables
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    root: Path = ROOT
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+class CannotRunError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _prerequisites(stack: str, runtime: Runtime) -> tuple[Settings, Endpoints, SyncTokenCredential, Secret]:
+    """Everything needed before the first call, with every missing piece reported at once."""
+    problems: list[str] = []
+    settings: Settings | None = None
+    try:
+        settings = settings_from_stack_file(stack, runtime.root)
+    except (StackFileError, SettingsError) as error:
+        problems.append(str(error))
+    try:
+        endpoints = endpoints_from_env(runtime.environ)
+    except CredentialsError as error:
+        raise CannotRunError(problems + error.problems) from None
+    credential = runtime.credential
+    if credential is None:
+        try:
+            credential = entra_credential(endpoints, runtime.environ)
+        except CredentialsError as error:
+            problems += error.problems
+    token: Secret | None = None
+    try:
+        token = cloudflare_token(runtime.environ)
+    except CredentialsError as error:
+        problems += error.problems
+    if shutil.which("pulumi", path=runtime.environ.get("PATH")) is None:
+        problems.append(
+            "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) "
+            "or run 'make verify', which uses the pinned CLI"
+        )
+    if problems or settings is None or credential is None or token is None:
+        raise CannotRunError(problems)
+    return settings, endpoints, credential, token
+
+
+async def _sign_in(token: CredentialToken) -> None:
+    try:
+        await token()
+    except Exception as error:
+        # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CannotRunError(
+            [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
+        ) from None
+
+
+async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
+    """The report, and the secret values that must never be printed (to scrub output with)."""
+    settings, endpoints, credential, cloudflare_secret = _prerequisites(stack, runtime)
+    graph_token = CredentialToken(credential, endpoints.graph_scope)
+    retry = RetryPolicy(sleep=runtime.sleep)
+    async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
+        try:
+            # Signing in and reading the stack are independent: do both at once.
+            (outputs, client_secret), _ = await asyncio.gather(
+                read_stack(stack, runtime.environ, runtime.root), _sign_in(graph_token)
+            )
+        except StackError as error:
+            raise CannotRunError([str(error)]) from None
+        clients = Clients(
+            graph=GraphClient(http, endpoints.graph_url, graph_token, retry),
+            cloudflare=CloudflareClient(http, endpoints.cloudflare_url, StaticToken(cloudflare_secret), retry),
+            login=EntraLoginClient(http, endpoints.login_url, retry),
+        )
+        verification = Verification(
+            settings, outputs, client_secret, clients, endpoints.graph_scope, runtime.now(), repair=repair
+        )
+        checks = await verification.run()
+    header = (
+        f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
+        f"team {outputs.team_domain}"
+    )
+    secrets = [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
+    return Report(stack, header, tuple(checks)), secrets
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.verify",
+        description="Check that a deployed stack's sign-in and provisioning work (docs/verify.md).",
+    )
+    parser.add_argument("--stack", required=True, help="the stack to verify (a stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="restart a quarantined provisioning job whose credentials validate; changes nothing else",
+    )
+    return parser
+
+
+def main(
+    argv: list[str] | None = None,
+    runtime: Runtime | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    args = _parser().parse_args(argv)
+    runtime = runtime or Runtime()
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
+    except CannotRunError as error:
+        err.write(f"Cannot verify stack {args.stack}:\n" + "".join(f"  - {p}\n" for p in error.problems))
+        if args.json:
+            out.write(
+                json.dumps({"stack": args.stack, "exitCode": EXIT_CANNOT_RUN, "problems": error.problems}, indent=2)
+                + "\n"
+            )
+        return EXIT_CANNOT_RUN
+    text = json.dumps(report.as_json(), indent=2) if args.json else report.as_text()
+    out.write(scrub(text, secrets) + "\n")
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,431 @@
+"""ops/clients.py and ops/credentials.py against respx fakes: retries, paging, errors, no leaked secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from azure.identity import (
+    AzureCliCredential,
+    ClientAssertionCredential,
+    ClientSecretCredential,
+    ManagedIdentityCredential,
+)
+
+from ops import permissions
+from ops.clients import (
+    ApiError,
+    CloudflareClient,
+    CredentialToken,
+    EntraLoginClient,
+    GraphClient,
+    NotFoundError,
+    PermissionDeniedError,
+    RetryPolicy,
+    Secret,
+    StaticToken,
+    retry_after_seconds,
+)
+from ops.credentials import CredentialsError, endpoints_from_env, entra_credential
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+CLOUDFLARE = "https://api.cloudflare.com/client/v4"
+TOKEN = "fake-bearer-token-abcdef"
+SECRET = "FAKE~secret-never-shown-42"
+
+
+class Sleeps:
+    """An injected sleep that records and returns at once, so retries cost no time."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def run(client_call: Callable[[httpx.AsyncClient, Sleeps], Awaitable[Any]]) -> tuple[Any, Sleeps]:
+    sleeps = Sleeps()
+
+    async def main() -> Any:
+        async with httpx.AsyncClient() as http:
+            return await client_call(http, sleeps)
+
+    return asyncio.run(main()), sleeps
+
+
+def graph(http: httpx.AsyncClient, sleeps: Sleeps, base: str = GRAPH) -> GraphClient:
+    return GraphClient(http, base, StaticToken(Secret(TOKEN)), RetryPolicy(sleep=sleeps))
+
+
+def cloudflare(http: httpx.AsyncClient, sleeps: Sleeps) -> CloudflareClient:
+    return CloudflareClient(http, CLOUDFLARE, StaticToken(Secret(TOKEN)), RetryPolicy(sleep=sleeps))
+
+
+@respx.mock
+def test_graph_list_follows_next_link_and_sends_the_bearer_token() -> None:
+    # The more specific route first: respx uses the first route that matches.
+    respx.get(f"{GRAPH}/groups", params={"$skiptoken": "X"}).mock(
+        return_value=httpx.Response(200, json={"value": [{"id": "2"}]})
+    )
+    first = respx.get(f"{GRAPH}/groups").mock(
+        return_value=httpx.Response(
+            200, json={"value": [{"id": "1"}], "@odata.nextLink": f"{GRAPH}/groups?$skiptoken=X"}
+        )
+    )
+    items, _ = run(lambda http, s: graph(http, s).list("/groups", permission=permissions.APPLICATION_READ))
+    assert [item["id"] for item in items] == ["1", "2"]
+    assert first.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@respx.mock
+def test_next_link_is_rebased_onto_a_proxy_base_url() -> None:
+    proxy = "https://graph-proxy.example.test/graph/v1.0"
+    respx.get(f"{proxy}/groups", params={"$skiptoken": "Y"}).mock(
+        return_value=httpx.Response(200, json={"value": [{"id": "b"}]})
+    )
+    respx.get(f"{proxy}/groups").mock(
+        return_value=httpx.Response(
+            200, json={"value": [{"id": "a"}], "@odata.nextLink": f"{GRAPH}/groups?$skiptoken=Y"}
+        )
+    )
+    items, _ = run(lambda http, s: graph(http, s, proxy).list("/groups", permission="Group.Read.All"))
+    assert [item["id"] for item in items] == ["a", "b"]
+    assert all(call.request.url.host == "graph-proxy.example.test" for call in respx.calls)
+
+
+@respx.mock
+def test_429_waits_for_retry_after_then_succeeds() -> None:
+    route = respx.get(f"{GRAPH}/applications/x").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"id": "x"})]
+    )
+    body, sleeps = run(lambda http, s: graph(http, s).get("/applications/x", permission="Application.Read.All"))
+    assert body == {"id": "x"}
+    assert sleeps.calls == [7.0]
+    assert route.call_count == 2
+
+
+def test_retry_after_as_an_http_date() -> None:
+    from datetime import UTC, datetime
+
+    response = httpx.Response(429, headers={"Retry-After": "Sun, 15 Mar 2026 12:00:30 GMT"})
+    assert retry_after_seconds(response, now=lambda: datetime(2026, 3, 15, 12, 0, tzinfo=UTC)) == 30.0
+
+
+@respx.mock
+def test_transient_503_is_retried_with_bounded_backoff() -> None:
+    respx.get(f"{GRAPH}/x").mock(side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200, json={})])
+    _, sleeps = run(lambda http, s: graph(http, s).get("/x", permission="p"))
+    assert len(sleeps.calls) == 2
+    assert 0.25 <= sleeps.calls[0] <= 0.5 and 0.5 <= sleeps.calls[1] <= 1.0
+
+
+@respx.mock
+def test_a_retry_after_beyond_the_budget_gives_up_at_once() -> None:
+    respx.get(f"{GRAPH}/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(ApiError) as caught:
+        run(lambda http, s: graph(http, s).get("/x", permission="p"))
+    assert caught.value.status == 429
+    assert "gave up after 1 attempt(s)" in str(caught.value)
+
+
+@respx.mock
+def test_persistent_5xx_stops_after_the_attempt_limit() -> None:
+    route = respx.get(f"{GRAPH}/x").mock(return_value=httpx.Response(502))
+    sleeps = Sleeps()
+
+    async def call() -> None:
+        async with httpx.AsyncClient() as http:
+            await graph(http, sleeps).get("/x", permission="p")
+
+    with pytest.raises(ApiError) as caught:
+        asyncio.run(call())
+    assert (caught.value.status, route.call_count, len(sleeps.calls)) == (502, 5, 4)
+
+
+@respx.mock
+def test_network_errors_are_retried_then_reported_without_a_status() -> None:
+    respx.get(f"{GRAPH}/x").mock(side_effect=httpx.ConnectError("boom"))
+    with pytest.raises(ApiError) as caught:
+        run(lambda http, s: graph(http, s).get("/x", permission="p"))
+    assert caught.value.status is None
+    assert "network error after 5 attempt(s): ConnectError" in str(caught.value)
+
+
+@respx.mock
+def test_403_names_the_missing_graph_permission() -> None:
+    respx.get(f"{GRAPH}/servicePrincipals/s/synchronization/jobs/j").mock(
+        return_value=httpx.Response(
+            403, json={"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges."}}
+        )
+    )
+    with pytest.raises(PermissionDeniedError) as caught:
+        run(
+            lambda http, s: graph(http, s).get(
+                "/servicePrincipals/s/synchronization/jobs/j", permission=permissions.SYNCHRONIZATION_READ
+            )
+        )
+    assert str(caught.value) == (
+        "Microsoft Graph refused the call (403) for GET /v1.0/servicePrincipals/s/synchronization/jobs/j: "
+        "it needs the Microsoft Graph permission Synchronization.Read.All (Insufficient privileges.)"
+    )
+
+
+@respx.mock
+def test_401_never_repeats_the_token_even_when_the_service_echoes_it() -> None:
+    respx.get(f"{GRAPH}/x").mock(
+        return_value=httpx.Response(
+            401, json={"error": {"code": "InvalidAuthenticationToken", "message": f"token {TOKEN} is expired"}}
+        )
+    )
+    with pytest.raises(PermissionDeniedError) as caught:
+        run(lambda http, s: graph(http, s).get("/x", permission="Application.Read.All"))
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value)
+    assert "refused the credentials (401)" in str(caught.value)
+    assert "token *** is expired" in str(caught.value)
+
+
+@respx.mock
+def test_cloudflare_errors_are_parsed_and_404_is_not_found() -> None:
+    respx.get(f"{CLOUDFLARE}/accounts/a/access/identity_providers/i").mock(
+        return_value=httpx.Response(
+            404, json={"success": False, "errors": [{"code": 12130, "message": "access.api.error.not_found"}]}
+        )
+    )
+    with pytest.raises(NotFoundError) as caught:
+        run(
+            lambda http, s: cloudflare(http, s).get(
+                "/accounts/a/access/identity_providers/i", permission=permissions.CLOUDFLARE_ACCESS_READ
+            )
+        )
+    assert (caught.value.code, caught.value.message) == ("12130", "access.api.error.not_found")
+
+
+@respx.mock
+def test_cloudflare_403_names_the_token_permission() -> None:
+    respx.get(f"{CLOUDFLARE}/x").mock(
+        return_value=httpx.Response(
+            403, json={"success": False, "errors": [{"code": 10000, "message": "Authentication error"}]}
+        )
+    )
+    with pytest.raises(PermissionDeniedError) as caught:
+        run(lambda http, s: cloudflare(http, s).get("/x", permission=permissions.CLOUDFLARE_ACCESS_READ))
+    assert "CLOUDFLARE_API_TOKEN) with 'Access: Organizations, Identity Providers, and Groups Read'" in str(
+        caught.value
+    )
+
+
+@respx.mock
+def test_cloudflare_success_false_with_200_is_an_error() -> None:
+    respx.get(f"{CLOUDFLARE}/x").mock(
+        return_value=httpx.Response(200, json={"success": False, "errors": [{"code": 7003, "message": "bad route"}]})
+    )
+    with pytest.raises(ApiError) as caught:
+        run(lambda http, s: cloudflare(http, s).get("/x", permission="p"))
+    assert caught.value.code == "7003"
+
+
+@respx.mock
+def test_cloudflare_list_follows_result_info_pages() -> None:
+    def page(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params["page"])
+        info = {"page": number, "per_page": 50, "count": 1, "total_count": 2, "total_pages": 2}
+        return httpx.Response(200, json={"success": True, "errors": [], "result": [{"n": number}], "result_info": info})
+
+    route = respx.get(f"{CLOUDFLARE}/accounts/a/access/groups").mock(side_effect=page)
+    items, _ = run(lambda http, s: cloudflare(http, s).list("/accounts/a/access/groups", permission="p"))
+    assert items == [{"n": 1}, {"n": 2}]
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_cloudflare_list_without_total_pages_stops_on_a_short_page() -> None:
+    route = respx.get(f"{CLOUDFLARE}/x").mock(
+        return_value=httpx.Response(
+            200, json={"success": True, "errors": [], "result": [1, 2], "result_info": {"per_page": 50}}
+        )
+    )
+    items, _ = run(lambda http, s: cloudflare(http, s).list("/x", permission="p"))
+    assert (items, route.call_count) == ([1, 2], 1)
+
+
+@respx.mock
+def test_cloudflare_count_reads_total_count() -> None:
+    respx.get(f"{CLOUDFLARE}/x").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "success": True,
+                "errors": [],
+                "result": [1],
+                "result_info": {"total_count": 1234, "total_pages": 25},
+            },
+        )
+    )
+    total, _ = run(lambda http, s: cloudflare(http, s).count("/x", permission="p"))
+    assert total == 1234
+
+
+@respx.mock
+def test_find_by_display_name_quotes_the_name_for_odata() -> None:
+    route = respx.get(f"{GRAPH}/applications").mock(return_value=httpx.Response(200, json={"value": [{"id": "o"}]}))
+    items, _ = run(
+        lambda http, s: graph(http, s).find_by_display_name(
+            "/applications", "O'Brien's app", permission="p", select="id"
+        )
+    )
+    assert items == [{"id": "o"}]
+    assert route.calls.last.request.url.params["$filter"] == "displayName eq 'O''Brien''s app'"
+
+
+@respx.mock
+def test_post_returns_none_for_204() -> None:
+    route = respx.post(f"{GRAPH}/x/validateCredentials").mock(return_value=httpx.Response(204))
+    result, _ = run(
+        lambda http, s: graph(http, s).post("/x/validateCredentials", {"useSavedCredentials": True}, permission="p")
+    )
+    assert result is None
+    assert json.loads(route.calls.last.request.content) == {"useSavedCredentials": True}
+
+
+@respx.mock
+def test_client_credentials_with_a_wrong_secret_names_the_aadsts_code_not_the_secret() -> None:
+    respx.post("https://login.microsoftonline.com/t/oauth2/v2.0/token").mock(
+        return_value=httpx.Response(
+            401,
+            json={
+                "error": "invalid_client",
+                "error_description": f"AADSTS7000215: Invalid client secret provided: {SECRET}\r\nTrace ID: 1",
+            },
+        )
+    )
+
+    async def call(http: httpx.AsyncClient, sleeps: Sleeps) -> None:
+        login = EntraLoginClient(http, "https://login.microsoftonline.com", RetryPolicy(sleep=sleeps))
+        await login.client_credentials("t", "c", Secret(SECRET), "https://graph.microsoft.com/.default")
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        run(call)
+    assert caught.value.code == "invalid_client"
+    assert caught.value.message == "AADSTS7000215: Invalid client secret provided: ***"
+    assert SECRET not in str(caught.value)
+
+
+def test_secret_and_clients_never_show_their_values() -> None:
+    secret = Secret(SECRET)
+    assert SECRET not in f"{secret} {secret!r} {StaticToken(secret)!r}"
+    assert secret.reveal() == SECRET
+
+
+class CountingCredential:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        self.calls += 1
+        return type("AccessToken", (), {"token": TOKEN, "expires_on": 4102444800})()
+
+
+def test_credential_token_signs_in_once_for_concurrent_callers() -> None:
+    credential = CountingCredential()
+    provider = CredentialToken(credential, "https://graph.microsoft.com/.default")
+
+    async def many() -> list[Secret]:
+        return list(await asyncio.gather(*(provider() for _ in range(5))))
+
+    tokens = asyncio.run(many())
+    assert credential.calls == 1
+    assert {token.reveal() for token in tokens} == {TOKEN}
+
+
+# --- credentials and endpoints -------------------------------------------------------------------
+
+
+def test_public_cloud_is_the_default() -> None:
+    endpoints = endpoints_from_env({})
+    assert (endpoints.graph_url, endpoints.login_url, endpoints.cloudflare_url) == (
+        "https://graph.microsoft.com/v1.0",
+        "https://login.microsoftonline.com",
+        "https://api.cloudflare.com/client/v4",
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "graph_url", "login_url"),
+    [
+        ("usgovernment", "https://graph.microsoft.us/v1.0", "https://login.microsoftonline.us"),
+        ("china", "https://microsoftgraph.chinacloudapi.cn/v1.0", "https://login.chinacloudapi.cn"),
+    ],
+)
+def test_arm_environment_selects_the_cloud(environment: str, graph_url: str, login_url: str) -> None:
+    endpoints = endpoints_from_env({"ARM_ENVIRONMENT": environment})
+    assert (endpoints.graph_url, endpoints.login_url) == (graph_url, login_url)
+
+
+def test_base_url_overrides_keep_the_real_graph_scope() -> None:
+    endpoints = endpoints_from_env(
+        {
+            "ENTRA_CF_GRAPH_URL": "https://proxy.test/graph/v1.0/",
+            "ENTRA_CF_LOGIN_URL": "https://proxy.test/login",
+            "ENTRA_CF_CLOUDFLARE_API_URL": "https://proxy.test/cf",
+        }
+    )
+    assert endpoints.graph_url == "https://proxy.test/graph/v1.0"
+    assert endpoints.login_url == "https://proxy.test/login"
+    assert endpoints.cloudflare_url == "https://proxy.test/cf"
+    assert endpoints.graph_scope == "https://graph.microsoft.com/.default"
+
+
+def test_an_unknown_arm_environment_is_refused() -> None:
+    with pytest.raises(CredentialsError, match="ARM_ENVIRONMENT='german' is not one of public, usgovernment, china"):
+        endpoints_from_env({"ARM_ENVIRONMENT": "german"})
+
+
+SERVICE_PRINCIPAL = {
+    "ARM_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+    "ARM_TENANT_ID": "t",
+    "PATH": "/nonexistent",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"ARM_CLIENT_SECRET": "s"}, ClientSecretCredential),
+        (
+            {
+                "ARM_USE_OIDC": "true",
+                "ACTIONS_ID_TOKEN_REQUEST_URL": "https://x",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
+            },
+            ClientAssertionCredential,
+        ),
+        ({"ARM_OIDC_TOKEN": "jwt"}, ClientAssertionCredential),
+        ({"ARM_USE_MSI": "true"}, ManagedIdentityCredential),
+    ],
+)
+def test_the_credential_follows_the_arm_variables(extra: dict[str, str], expected: type) -> None:
+    assert isinstance(entra_credential(endpoints_from_env({}), {**SERVICE_PRINCIPAL, **extra}), expected)
+
+
+def test_a_service_principal_without_a_way_to_prove_it_is_refused() -> None:
+    with pytest.raises(CredentialsError, match="set ARM_USE_OIDC=true"):
+        entra_credential(endpoints_from_env({}), SERVICE_PRINCIPAL)
+
+
+def test_oidc_requested_without_a_token_source_says_what_ci_needs() -> None:
+    with pytest.raises(CredentialsError, match="id-token: write"):
+        entra_credential(endpoints_from_env({}), {**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true"})
+
+
+def test_without_arm_variables_the_azure_cli_is_used_when_installed(tmp_path: Any) -> None:
+    (tmp_path / "az").write_text("#!/bin/sh\n")
+    (tmp_path / "az").chmod(0o755)
+    assert isinstance(entra_credential(endpoints_from_env({}), {"PATH": str(tmp_path)}), AzureCliCredential)
+    with pytest.raises(CredentialsError, match="az login --allow-no-subscriptions"):
+        entra_credential(endpoints_from_env({}), {"PATH": "/nonexistent"})

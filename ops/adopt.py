@@ -1,0 +1,727 @@
+"""`make adopt`: find a setup made by hand and record it as the stack's `adopt` block.
+
+    venv/bin/python -m ops.adopt --stack <stack> [--write] [--json]
+
+Reads the stack file (the names of the existing objects are `loginAppName`,
+`identityProviderName` and `scim.appName`, the groups are the stack's own), finds each object
+by its exact name in Entra (Microsoft Graph) and Cloudflare, and reports three parts: found
+(logical name -> import ID), not found (the stack will create it) and never importable (created
+new). It also lists the login app's client secrets made by hand, which keep working until their
+own expiry. With `--write` the found objects become the stack file's `entra-cloudflare:adopt`
+block, edited as text so every comment survives, and the file is validated again afterwards.
+
+Exit codes: 0 discovered (and written with --write), 1 a name is ambiguous or the written file
+did not validate (nothing is kept), 2 could not run. See docs/adopt.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+import httpx
+import yaml
+
+from components import adoption
+from components.constants import (
+    CLOUDFLARE_AZURE_AD_TYPE,
+    DEFAULT_ACCESS_APP_ROLE_ID,
+    MICROSOFT_GRAPH_APP_ID,
+    NON_GALLERY_TEMPLATE_ID,
+    NON_GALLERY_USER_APP_ROLE_ID,
+    SCIM_JOB_TEMPLATE_ID,
+)
+from components.groups import GroupRef, slug
+from components.settings import Settings, SettingsError, settings_from_stack_file
+from components.stack_files import PROJECT_NAME, ROOT, StackFileError, stack_file
+from ops import permissions
+from ops.clients import (
+    DEFAULT_TIMEOUT,
+    ApiError,
+    CloudflareClient,
+    CredentialToken,
+    GraphClient,
+    RetryPolicy,
+    Secret,
+    StaticToken,
+    SyncTokenCredential,
+    odata_string,
+    scrub,
+)
+from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
+from ops.permissions import Permission
+
+EXIT_OK: Final = 0
+EXIT_AMBIGUOUS: Final = 1
+EXIT_CANNOT_RUN: Final = 2
+
+ADOPT_KEY: Final = f"{PROJECT_NAME}:adopt"
+TENANT_WIDE_CONSENT: Final = "AllPrincipals"
+GROUP_PRINCIPAL: Final = "Group"
+
+# Not in ops/permissions.py (verify never resolves groups by name). Source: Graph v1.0 "List
+# groups", least privileged application permission.
+GROUP_READ: Final = Permission(
+    "Microsoft Graph", "Group.Read.All", "resolve the stack's groups named by display name (make adopt)"
+)
+
+# Written above the block, and removed with it, so a reviewer sees where it came from.
+_BLOCK_COMMENT: Final = (
+    "  # Objects made by hand, taken over by the next `make up` (written by `make adopt`; docs/adopt.md)."
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str
+    what: str
+    import_id: str
+
+
+@dataclass(frozen=True)
+class NotFound:
+    name: str
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandMadeSecret:
+    key_id: str
+    display_name: str
+    end: str
+
+
+@dataclass
+class Discovery:
+    """What one run found; `ambiguous` entries name every ID sharing a name."""
+
+    stack: str
+    account_id: str
+    found: list[Found] = field(default_factory=list)
+    not_found: list[NotFound] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+    secrets: list[HandMadeSecret] = field(default_factory=list)
+
+    @property
+    def adopt(self) -> dict[str, str]:
+        return {item.name: item.import_id for item in self.found}
+
+    def never_imported(self) -> list[tuple[str, str]]:
+        return sorted(adoption.NOT_IMPORTABLE.items())
+
+
+class CannotRunError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class WriteError(Exception):
+    """The stack file with the new block did not validate; the original was restored."""
+
+
+# --- import IDs ------------------------------------------------------------------------------------
+
+
+def rules_for(settings: Settings) -> dict[str, adoption.ImportRule]:
+    """components.adoption's rules for this stack: the only logical names and ID forms allowed."""
+    return adoption.import_rules(
+        settings.cloudflare_account_id,
+        [ref.slug for ref in settings.sign_in_groups],
+        settings.scim.enabled,
+        [ref.slug for ref in settings.scim.groups],
+        [slug(name) for name in settings.access_groups],
+    )
+
+
+def check_import_ids(adopt: Mapping[str, str], settings: Settings) -> None:
+    """Refuse any produced entry the program would reject: a bug here must never reach a stack file."""
+    problems = adoption.adopt_problems(adopt, rules_for(settings))
+    if problems:
+        raise AssertionError("; ".join(f"{key}: {value!r} is not {expected}" for key, value, expected in problems))
+
+
+# --- discovery -------------------------------------------------------------------------------------
+
+
+def _ids(items: list[dict[str, Any]]) -> str:
+    return " and ".join(str(item.get("id")) for item in items)
+
+
+@dataclass
+class Discoverer:
+    """Finds the stack's objects. Each REST call is a shared task, so independent ones run at once."""
+
+    settings: Settings
+    graph: GraphClient
+    cloudflare: CloudflareClient
+    result: Discovery
+    _tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+
+    def _once(self, key: str, call: Callable[[], Awaitable[Any]]) -> asyncio.Task[Any]:
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.ensure_future(call())
+        return self._tasks[key]
+
+    def _found(self, name: str, what: str, import_id: str) -> None:
+        self.result.found.append(Found(name, what, import_id))
+
+    def _missing(self, name: str, what: str, reason: str) -> None:
+        self.result.not_found.append(NotFound(name, what, reason))
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.login())
+            if self.settings.scim.enabled:
+                group.create_task(self.scim())
+            group.create_task(self.login_method())
+            group.create_task(self.access_groups())
+        order = list(rules_for(self.settings))
+        self.result.found.sort(key=lambda item: order.index(item.name))
+        self.result.not_found.sort(key=lambda item: order.index(item.name) if item.name in order else len(order))
+
+    # --- Entra -------------------------------------------------------------------------------------
+
+    def _group(self, ref: GroupRef) -> asyncio.Task[Any]:
+        """The group's object ID, or None when no group has the name (the deployment fails then too)."""
+
+        async def resolve() -> str | None:
+            if ref.object_id is not None:
+                return ref.object_id
+            groups = await self.graph.find_by_display_name(
+                "/groups", ref.text, permission=GROUP_READ, select="id,displayName"
+            )
+            if len(groups) > 1:
+                self.result.ambiguous.append(f"two Entra groups are named {ref.text!r}: {_ids(groups)}")
+                return None
+            return str(groups[0]["id"]) if groups else None
+
+        return self._once(f"group:{ref}", resolve)
+
+    async def _one_app(self, display_name: str, what: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(application, service principal) with this exact display name; None where there is none."""
+        apps = await self.graph.find_by_display_name(
+            "/applications", display_name, permission=permissions.APPLICATION_READ, select="id,appId,displayName"
+        )
+        if len(apps) > 1:
+            self.result.ambiguous.append(f"two Entra apps are named {display_name!r} ({what}): {_ids(apps)}")
+            return None, None
+        if not apps:
+            return None, None
+        app = apps[0]
+        principals = await self.graph.list(
+            "/servicePrincipals",
+            permission=permissions.APPLICATION_READ,
+            params={
+                "$filter": f"appId eq {odata_string(str(app['appId']))}",
+                "$select": "id,appId,displayName,applicationTemplateId",
+            },
+        )
+        if len(principals) > 1:
+            self.result.ambiguous.append(
+                f"two service principals belong to the app {display_name!r} ({what}): {_ids(principals)}"
+            )
+            return app, None
+        return app, (principals[0] if principals else None)
+
+    async def _graph_service_principal(self) -> str | None:
+        principals = await self.graph.list(
+            "/servicePrincipals",
+            permission=permissions.APPLICATION_READ,
+            params={"$filter": f"appId eq {odata_string(MICROSOFT_GRAPH_APP_ID)}", "$select": "id,appId"},
+        )
+        return str(principals[0]["id"]) if principals else None
+
+    async def _assignments(
+        self, prefix: str, principal_id: str, refs: tuple[GroupRef, ...], app_role_id: str, what: str
+    ) -> None:
+        assigned, *object_ids = await asyncio.gather(
+            self.graph.list(
+                f"/servicePrincipals/{principal_id}/appRoleAssignedTo", permission=permissions.APPLICATION_READ
+            ),
+            *(self._group(ref) for ref in refs),
+        )
+        for ref, object_id in zip(refs, object_ids, strict=True):
+            name = f"{prefix}-assignment-{ref.slug}"
+            label = f"{what} assignment of group {ref.text!r}"
+            if object_id is None:
+                self._missing(name, label, f"no Entra group is named {ref.text!r}")
+                continue
+            mine = [
+                a for a in assigned if a.get("principalType") == GROUP_PRINCIPAL and a.get("principalId") == object_id
+            ]
+            matching = [a for a in mine if a.get("appRoleId") == app_role_id]
+            if matching:
+                self._found(name, label, f"/servicePrincipals/{principal_id}/appRoleAssignedTo/{matching[0]['id']}")
+            elif mine:
+                roles = ", ".join(sorted({str(a.get("appRoleId")) for a in mine}))
+                self._missing(
+                    name, label, f"assigned with another app role ({roles}); the stack adds its own assignment"
+                )
+            else:
+                self._missing(name, label, "not assigned")
+
+    async def login(self) -> None:
+        name = self.settings.login_app_name
+        app, principal = await self._one_app(name, "loginAppName")
+        if app is None:
+            reason = f"no Entra app is named {name!r}"
+            self._missing(f"{adoption.LOGIN}-app", "login app", reason)
+            self._missing(f"{adoption.LOGIN}-service-principal", "login app's service principal", reason)
+            self._missing(f"{adoption.LOGIN}-consent-grant", "admin consent to Microsoft Graph", reason)
+            for ref in self.settings.sign_in_groups:
+                self._missing(
+                    f"{adoption.LOGIN}-assignment-{ref.slug}", f"sign-in assignment of group {ref.text!r}", reason
+                )
+            return
+        self._found(f"{adoption.LOGIN}-app", f"login app {name!r}", f"/applications/{app['id']}")
+        details = self._once(
+            "login_app",
+            lambda: self.graph.get(
+                f"/applications/{app['id']}",
+                permission=permissions.APPLICATION_READ,
+                params={"$select": "id,passwordCredentials"},
+            ),
+        )
+        if principal is None:
+            reason = f"the app {name!r} has no service principal"
+            self._missing(f"{adoption.LOGIN}-service-principal", "login app's service principal", reason)
+            self._missing(f"{adoption.LOGIN}-consent-grant", "admin consent to Microsoft Graph", reason)
+            for ref in self.settings.sign_in_groups:
+                self._missing(
+                    f"{adoption.LOGIN}-assignment-{ref.slug}", f"sign-in assignment of group {ref.text!r}", reason
+                )
+        else:
+            principal_id = str(principal["id"])
+            self._found(f"{adoption.LOGIN}-service-principal", "login app's service principal", principal_id)
+            await asyncio.gather(
+                self._consent(principal_id),
+                self._assignments(
+                    adoption.LOGIN, principal_id, self.settings.sign_in_groups, DEFAULT_ACCESS_APP_ROLE_ID, "sign-in"
+                ),
+            )
+        body = await details
+        self.result.secrets = [
+            HandMadeSecret(str(c.get("keyId")), str(c.get("displayName") or ""), str(c.get("endDateTime") or ""))
+            for c in (body.get("passwordCredentials") or [])
+        ]
+
+    async def _consent(self, principal_id: str) -> None:
+        name = f"{adoption.LOGIN}-consent-grant"
+        what = "admin consent to Microsoft Graph"
+        graph_id = await self._graph_service_principal()
+        if graph_id is None:
+            self._missing(name, what, "Microsoft Graph has no service principal in this tenant")
+            return
+        grants = await self.graph.list(
+            "/oauth2PermissionGrants",
+            permission=permissions.DIRECTORY_READ,
+            params={"$filter": f"clientId eq {odata_string(principal_id)} and resourceId eq {odata_string(graph_id)}"},
+        )
+        tenant_wide = [g for g in grants if g.get("consentType") == TENANT_WIDE_CONSENT]
+        if tenant_wide:
+            self._found(name, f"{what} (tenant-wide)", f"/oauth2PermissionGrants/{tenant_wide[0]['id']}")
+        elif grants:
+            self._missing(name, what, "only per-user consent exists; the stack grants tenant-wide consent")
+        else:
+            self._missing(name, what, "no consent granted")
+
+    async def scim(self) -> None:
+        scim = self.settings.scim
+        app, principal = await self._one_app(scim.app_name, "scim.appName")
+        job_name = f"{adoption.SCIM}-job"
+        assignment_names = [(f"{adoption.SCIM}-assignment-{ref.slug}", ref) for ref in scim.groups]
+
+        def dependents_missing(reason: str) -> None:
+            self._missing(job_name, "provisioning job", reason)
+            for name, ref in assignment_names:
+                self._missing(name, f"provisioning assignment of group {ref.text!r}", reason)
+
+        if app is None or principal is None:
+            reason = (
+                f"no Entra app is named {scim.app_name!r}"
+                if app is None
+                else f"the app {scim.app_name!r} has no service principal"
+            )
+            self._missing(f"{adoption.SCIM}-app", "SCIM app", reason)
+            dependents_missing(reason)
+            return
+        template = principal.get("applicationTemplateId")
+        if template != NON_GALLERY_TEMPLATE_ID:
+            reason = (
+                f"the app {scim.app_name!r} was not made from the non-gallery template {NON_GALLERY_TEMPLATE_ID} "
+                f"(its template: {template or 'none'}), which its import ID requires: not adoptable; rename or "
+                "remove it, or set scim.appName to another name, so the stack's new SCIM app is not a second one"
+            )
+            self._missing(f"{adoption.SCIM}-app", "SCIM app", reason)
+            dependents_missing("the SCIM app is not adoptable")
+            return
+        principal_id = str(principal["id"])
+        self._found(
+            f"{adoption.SCIM}-app",
+            f"SCIM app {scim.app_name!r} and its service principal",
+            f"/applicationTemplates/{NON_GALLERY_TEMPLATE_ID}/instantiate/{app['id']}/{principal_id}",
+        )
+        await asyncio.gather(
+            self._job(principal_id),
+            self._assignments(adoption.SCIM, principal_id, scim.groups, NON_GALLERY_USER_APP_ROLE_ID, "provisioning"),
+        )
+
+    async def _job(self, principal_id: str) -> None:
+        name = f"{adoption.SCIM}-job"
+        jobs = await self.graph.list(
+            f"/servicePrincipals/{principal_id}/synchronization/jobs", permission=permissions.SYNCHRONIZATION_READ
+        )
+        scim_jobs = [job for job in jobs if job.get("templateId") == SCIM_JOB_TEMPLATE_ID]
+        candidates = scim_jobs or (jobs if len(jobs) == 1 else [])
+        if len(candidates) > 1:
+            self.result.ambiguous.append(
+                f"the SCIM app has {len(candidates)} '{SCIM_JOB_TEMPLATE_ID}' provisioning jobs: {_ids(candidates)}"
+            )
+        elif candidates:
+            job = candidates[0]
+            self._found(
+                name,
+                f"provisioning job (template {job.get('templateId')})",
+                f"/servicePrincipals/{principal_id}/synchronization/jobs/{job['id']}",
+            )
+        elif jobs:
+            self._missing(
+                name, "provisioning job", f"none of its {len(jobs)} jobs uses the '{SCIM_JOB_TEMPLATE_ID}' template"
+            )
+        else:
+            self._missing(name, "provisioning job", "provisioning was never set up")
+
+    # --- Cloudflare --------------------------------------------------------------------------------
+
+    def _account_path(self, what: str) -> str:
+        return f"/accounts/{self.settings.cloudflare_account_id}/access/{what}"
+
+    async def login_method(self) -> None:
+        name = self.settings.identity_provider_name
+        logical = f"{adoption.IDENTITY_PROVIDER}-login-method"
+        methods = await self.cloudflare.list(
+            self._account_path("identity_providers"), permission=permissions.CLOUDFLARE_ACCESS_READ
+        )
+        named = [m for m in methods if m.get("name") == name]
+        entra = [m for m in named if m.get("type") == CLOUDFLARE_AZURE_AD_TYPE]
+        if len(entra) > 1:
+            self.result.ambiguous.append(f"two Cloudflare login methods are named {name!r}: {_ids(entra)}")
+        elif entra:
+            self._found(
+                logical,
+                f"Cloudflare login method {name!r}",
+                f"accounts/{self.settings.cloudflare_account_id}/{entra[0]['id']}",
+            )
+        elif named:
+            types = ", ".join(sorted({str(m.get("type")) for m in named}))
+            self._missing(
+                logical, "Cloudflare login method", f"{name!r} exists with type {types}, not {CLOUDFLARE_AZURE_AD_TYPE}"
+            )
+        else:
+            self._missing(logical, "Cloudflare login method", f"no login method is named {name!r}")
+
+    async def access_groups(self) -> None:
+        if not self.settings.access_groups:
+            return
+        groups = await self.cloudflare.list(self._account_path("groups"), permission=permissions.CLOUDFLARE_ACCESS_READ)
+        for name in self.settings.access_groups:
+            logical = f"{adoption.ACCESS_GROUPS}-{slug(name)}"
+            named = [g for g in groups if g.get("name") == name]
+            if len(named) > 1:
+                self.result.ambiguous.append(f"two Cloudflare Access groups are named {name!r}: {_ids(named)}")
+            elif named:
+                self._found(
+                    logical,
+                    f"Access group {name!r}",
+                    f"accounts/{self.settings.cloudflare_account_id}/{named[0]['id']}",
+                )
+            else:
+                self._missing(logical, "Access group", f"no Access group is named {name!r}")
+
+
+# --- the stack file ----------------------------------------------------------------------------------
+
+
+def _scalar(value: str) -> str:
+    """`value` as YAML: plain when it reads back as the same string, else double-quoted."""
+    try:
+        if yaml.safe_load(f"k: {value}") == {"k": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value)
+
+
+def render_block(adopt: Mapping[str, str]) -> list[str]:
+    """The `adopt` block as it is written into the `config:` mapping (2-space indentation)."""
+    if not adopt:
+        return []
+    return [
+        _BLOCK_COMMENT,
+        f"  {ADOPT_KEY}:",
+        *(f"    {_scalar(name)}: {_scalar(value)}" for name, value in adopt.items()),
+    ]
+
+
+def _top_level(line: str) -> bool:
+    return bool(line) and not line[0].isspace() and not line.startswith("#")
+
+
+def replace_block(text: str, adopt: Mapping[str, str]) -> str:
+    """`text` without any `adopt` block, and with a fresh one last in `config:`; every other line kept."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(r"^config:\s*(#.*)?$", line)), None)
+    if start is None:
+        raise WriteError("the stack file has no block-style `config:` mapping to add the adopt block to")
+    end = next((i for i in range(start + 1, len(lines)) if _top_level(lines[i])), len(lines))
+    section = lines[start + 1 : end]
+    kept: list[str] = []
+    index = 0
+    key = re.compile(rf"^  {re.escape(ADOPT_KEY)}\s*:")
+    while index < len(section):
+        line = section[index]
+        if key.match(line):
+            if kept and kept[-1] == _BLOCK_COMMENT:
+                kept.pop()
+            index += 1
+            while index < len(section) and section[index].startswith("   ") and section[index].strip():
+                index += 1
+            continue
+        kept.append(line)
+        index += 1
+    last = max((i for i, line in enumerate(kept) if line.startswith(" ") and line.strip()), default=-1)
+    kept[last + 1 : last + 1] = render_block(adopt)
+    result = [*lines[: start + 1], *kept, *lines[end:]]
+    return "\n".join(result) + "\n"
+
+
+def write_adopt(stack: str, root: Path, adopt: Mapping[str, str]) -> Path:
+    """Write the block into the stack file and prove it validates; on failure restore the original."""
+    path = stack_file(stack, root)
+    original = path.read_text()
+    updated = replace_block(original, adopt)
+    temporary = path.with_name(f".{path.name}.adopt")
+    temporary.write_text(updated)
+    os.replace(temporary, path)
+    try:
+        written = settings_from_stack_file(stack, root)
+    except (SettingsError, StackFileError) as error:
+        path.write_text(original)
+        raise WriteError(f"the written stack file did not validate, so the original was restored: {error}") from None
+    if dict(written.adopt) != dict(adopt):
+        path.write_text(original)
+        raise WriteError("the written adopt block did not read back as written, so the original was restored")
+    return path
+
+
+# --- the report --------------------------------------------------------------------------------------
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    if not rows:
+        return [f"{indent}(none)"]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        indent + "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]).rstrip()
+        for row in rows
+    ]
+
+
+def as_text(result: Discovery, path: str, written: bool) -> str:
+    lines = [f"make adopt, stack {result.stack}: Entra tenant and Cloudflare account {result.account_id}", ""]
+    lines.append("Found (taken over by the next `make up`):")
+    lines += _table([(f.name, f.what, f.import_id) for f in result.found])
+    lines += ["", "Not found (the stack will create it):"]
+    lines += _table([(n.name, n.what, n.reason) for n in result.not_found])
+    lines += ["", "Never imported (the stack creates them new):"]
+    lines += _table(list(result.never_imported()))
+    lines += [
+        "",
+        "Client secrets of the login app made by hand (they keep working until they expire; remove them once "
+        "`make verify` passes, docs/adopt.md):",
+    ]
+    lines += _table([("keyId " + s.key_id, s.display_name or "(no name)", "expires " + s.end) for s in result.secrets])
+    lines.append("")
+    block = render_block(result.adopt)
+    if written:
+        lines.append(f"Written to {path} (validated): {len(result.adopt)} adopt entries. Review the diff in a PR.")
+    elif block:
+        lines.append(f"Dry run: nothing written. With --write this block goes into {path}:")
+        lines += block[1:]
+    else:
+        lines.append("Dry run: nothing written. Nothing was found, so there is no adopt block to write.")
+    return "\n".join(lines)
+
+
+def as_json(result: Discovery, path: str, written: bool) -> dict[str, Any]:
+    return {
+        "stack": result.stack,
+        "exitCode": EXIT_OK,
+        "stackFile": path,
+        "written": written,
+        "dryRun": not written,
+        "found": [{"name": f.name, "what": f.what, "importId": f.import_id} for f in result.found],
+        "notFound": [{"name": n.name, "what": n.what, "reason": n.reason} for n in result.not_found],
+        "neverImported": [{"name": name, "reason": reason} for name, reason in result.never_imported()],
+        "loginAppClientSecrets": [
+            {"keyId": s.key_id, "displayName": s.display_name, "endDateTime": s.end} for s in result.secrets
+        ],
+        "adopt": result.adopt,
+    }
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Runtime:
+    """What the command takes from the outside world; tests replace parts of it."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    credential: SyncTokenCredential | None = None  # None: from the ARM_* variables
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    root: Path = ROOT
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+def _prerequisites(stack: str, runtime: Runtime) -> tuple[Settings, Endpoints, SyncTokenCredential, Secret]:
+    problems: list[str] = []
+    settings: Settings | None = None
+    try:
+        settings = settings_from_stack_file(stack, runtime.root)
+    except (StackFileError, SettingsError) as error:
+        problems.append(str(error))
+    try:
+        endpoints = endpoints_from_env(runtime.environ)
+    except CredentialsError as error:
+        raise CannotRunError(problems + error.problems) from None
+    credential = runtime.credential
+    if credential is None:
+        try:
+            credential = entra_credential(endpoints, runtime.environ)
+        except CredentialsError as error:
+            problems += error.problems
+    token: Secret | None = None
+    try:
+        token = cloudflare_token(runtime.environ)
+    except CredentialsError as error:
+        problems += error.problems
+    if problems or settings is None or credential is None or token is None:
+        raise CannotRunError(problems)
+    return settings, endpoints, credential, token
+
+
+async def _sign_in(token: CredentialToken) -> None:
+    try:
+        await token()
+    except Exception as error:
+        # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CannotRunError(
+            [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
+        ) from None
+
+
+def _first_failure(group: BaseExceptionGroup[Any]) -> BaseException:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return _first_failure(error)
+        return error
+    return group
+
+
+async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
+    """What was found, and the secret values that must never be printed."""
+    settings, endpoints, credential, cloudflare_secret = _prerequisites(stack, runtime)
+    graph_token = CredentialToken(credential, endpoints.graph_scope)
+    retry = RetryPolicy(sleep=runtime.sleep)
+    result = Discovery(stack, settings.cloudflare_account_id)
+    async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
+        await _sign_in(graph_token)
+        discoverer = Discoverer(
+            settings,
+            GraphClient(http, endpoints.graph_url, graph_token, retry),
+            CloudflareClient(http, endpoints.cloudflare_url, StaticToken(cloudflare_secret), retry),
+            result,
+        )
+        try:
+            await discoverer.run()
+        except BaseExceptionGroup as group:
+            error = _first_failure(group)
+            if isinstance(error, ApiError):
+                raise CannotRunError([error.describe()]) from None
+            raise error from None
+    check_import_ids(result.adopt, settings)
+    return result, [cloudflare_secret.reveal(), *graph_token.known_values()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.adopt",
+        description="Find a setup made by hand in Entra and Cloudflare and record it as the stack's "
+        "adopt block (docs/adopt.md).",
+    )
+    parser.add_argument("--stack", required=True, help="the stack to adopt into (a stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--write", action="store_true", help="write the adopt block into the stack file (default: a dry run)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def main(
+    argv: list[str] | None = None,
+    runtime: Runtime | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    args = _parser().parse_args(argv)
+    runtime = runtime or Runtime()
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+
+    def fail(code: int, headline: str, problems: list[str], secrets: Sequence[str] = ()) -> int:
+        problems = [scrub(problem, secrets) for problem in problems]
+        err.write(f"{headline}:\n" + "".join(f"  - {p}\n" for p in problems))
+        if args.json:
+            out.write(json.dumps({"stack": args.stack, "exitCode": code, "problems": problems}, indent=2) + "\n")
+        return code
+
+    try:
+        result, secrets = asyncio.run(discover(args.stack, runtime))
+    except CannotRunError as error:
+        return fail(EXIT_CANNOT_RUN, f"Cannot adopt into stack {args.stack}", error.problems)
+    if result.ambiguous:
+        return fail(
+            EXIT_AMBIGUOUS,
+            f"Stack {args.stack}: names are ambiguous, nothing written (rename one object, or point the stack "
+            "file at the other name)",
+            result.ambiguous,
+            secrets,
+        )
+    path = stack_file(args.stack, runtime.root)
+    shown = str(path.relative_to(runtime.root)) if path.is_relative_to(runtime.root) else str(path)
+    written = False
+    if args.write:
+        try:
+            write_adopt(args.stack, runtime.root, result.adopt)
+        except WriteError as error:
+            return fail(EXIT_AMBIGUOUS, f"Stack {args.stack}: the adopt block was not written", [str(error)], secrets)
+        written = True
+    text = json.dumps(as_json(result, shown, written), indent=2) if args.json else as_text(result, shown, written)
+    out.write(scrub(text, secrets) + "\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

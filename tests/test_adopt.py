@@ -335,7 +335,7 @@ def test_the_block_goes_inside_config_when_other_top_level_keys_follow(root: Pat
     assert "# the backend's key, kept" in path.read_text()
 
 
-def test_a_block_that_does_not_validate_is_rolled_back(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_block_that_does_not_validate_is_rolled_back(root: Path) -> None:
     path = root / "stacks" / "Pulumi.dev.yaml"
     before = path.read_text()
     with pytest.raises(adopt.WriteError, match="original was restored"):
@@ -383,3 +383,14 @@ def test_a_group_named_by_object_id_needs_no_lookup(
         result["adopt"][f"login-assignment-{ADMINS_GROUP}"]
         == f"/servicePrincipals/{LOGIN_SP}/appRoleAssignedTo/YWRtaW5z"
     )
+
+
+def test_a_stack_without_scim_neither_searches_nor_adopts_a_scim_app(
+    root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter
+) -> None:
+    path = root / "stacks" / "Pulumi.dev.yaml"
+    path.write_text(path.read_text().replace("    enabled: true\n", "    enabled: false\n", 1))
+    result = report(root)
+    names = set(result["adopt"]) | {item["name"] for item in result["notFound"]}
+    assert names and not any(name.startswith("scim-") for name in names)
+    assert not any("synchronization" in str(request.url) for request in setup.requests)

@@ -16,6 +16,7 @@ Imported by the tests and by `scripts/benchmark.py`; `conftest.py` holds fixture
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -186,12 +187,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: EngineLikeMocks):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        self.errors: list[str] = []
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         if request.type != "pulumi:pulumi:Stack":
             urn = self.make_urn(request.parent, request.type, request.name)
             if urn in self.registrations:
-                raise RuntimeError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+                # Kept as well as raised: an RPC error is only seen where its result is awaited.
+                self.errors.append(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+                raise RuntimeError(self.errors[-1])
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -309,6 +313,8 @@ def run_program(
 
     mocks = mocks or EngineLikeMocks()
     monitor = monitor or RecordingMonitor(mocks)
+    # Pulumi's runtime needs a current event loop; `asyncio.run` elsewhere (the ops tests) leaves none.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     values, secret_keys = engine_config(config)
     pulumi.runtime.set_all_config(values, secret_keys)
     original_clock = rotation.utcnow
@@ -334,6 +340,8 @@ def run_program(
             os.chdir(working_dir)
             rotation.utcnow = original_clock
             pulumi.runtime.set_all_config({}, [])
+    if monitor.errors:
+        raise RuntimeError("; ".join(monitor.errors))
     return ProgramRun(monitor=monitor, mocks=mocks, exports=exports)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import TENANT_ID, is_secret, is_secret_at, minimal_config, reveal, run_program
+from harness import TENANT_ID, is_secret_at, minimal_config, reveal, run_program
 
 from components.identity_provider import callback_url, team_domain
 
@@ -74,8 +74,3 @@ def test_scim_config_as_configured_with_nothing_computed_as_input() -> None:
 def test_scim_off_when_disabled() -> None:
     run = run_program(minimal_config(scim={"enabled": False}))
     assert reveal(run.named("identity-provider-login-method").inputs["scimConfig"]) == {"enabled": False}
-
-
-def test_scim_secret_returned_by_cloudflare_is_a_secret_in_the_mocks_as_in_the_provider() -> None:
-    idp = run_program(minimal_config()).named("identity-provider-login-method")
-    assert is_secret(idp.outputs["scimConfig"]["secret"])

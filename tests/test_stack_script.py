@@ -255,3 +255,15 @@ def test_makefile_targets_call_the_script_and_leave_the_policy_venv_to_it() -> N
     assert make_dry_run("verify", "STACK=prod", "ARGS=--json")[-1] == "scripts/stack.sh verify prod --json"
     assert make_dry_run("adopt", "ARGS=--yes")[-1] == "scripts/stack.sh adopt dev --yes"
     assert os.access(SCRIPT, os.X_OK)
+
+
+def test_the_real_check_refuses_the_unedited_dev_stack_before_any_credential_check(tmp_path: Path) -> None:
+    # The committed dev stack file still holds its placeholders: the real scripts/check_stack.py
+    # (through the real interpreter) must stop `up` before credentials, the CLI or make.
+    bin_dir = fake_tools(tmp_path)
+    result = run(tmp_path, "up", "dev", bin_dir=bin_dir, VENV_PYTHON=sys.executable)
+    assert result.returncode == 2
+    assert "cloudflareAccountId: got '<your Cloudflare account ID, 32 hex characters>'" in result.stderr
+    assert "your own value in place of the placeholder" in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" not in result.stderr
+    assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()

@@ -212,8 +212,8 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     args = parser.parse_args(argv)
     if args.check:
         stale = stale_files(root)
-        for path in stale:
-            print(f"{path}: stale; run `make contract` and commit the result", file=sys.stderr)
+        for name in stale:
+            print(f"{name}: stale; run `make contract` and commit the result", file=sys.stderr)
         return 1 if stale else 0
     for path, content in expected_files(root).items():
         path.parent.mkdir(parents=True, exist_ok=True)

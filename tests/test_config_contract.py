@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # installed with check-jsonschema, ships no stubs
 import pytest
 import yaml
 from harness import ROOT, stack_file_config

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from harness import ROOT
 
 
 def _missing() -> list[str]:
@@ -59,9 +59,23 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             pulumi(env, "config", "set", "--path", f"entra-cloudflare:{key}", value, "--stack", name)
         yield name, env
     finally:
-        pulumi(env, "destroy", "--yes", "--stack", name, check=False)
+        destroyed = pulumi(env, "destroy", "--yes", "--stack", name, check=False)
+        # Without `--force`, `stack rm` refuses while the stack still records objects, so a failed
+        # destroy keeps its record of what is left.
         pulumi(env, "stack", "rm", "--yes", "--stack", name, check=False)
         (ROOT / "stacks" / f"Pulumi.{name}.yaml").unlink(missing_ok=True)
+        if destroyed.returncode != 0:
+            pytest.fail(destroy_failure(name, destroyed), pytrace=False)
+
+
+def destroy_failure(stack: str, result: subprocess.CompletedProcess[str]) -> str:
+    """Pulumi's own error lines (they hold no secret values): the reason the objects remain."""
+    tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-20:])
+    return (
+        f"`pulumi destroy` of stack {stack} failed (exit {result.returncode}): the app registrations, "
+        f"login method and Access groups it deployed may still exist in the tenant and account; "
+        f"delete them by hand.\n{tail}"
+    )
 
 
 def pulumi(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -730,13 +730,20 @@ async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, li
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
-        try:
-            # Signing in and reading the stack are independent: do both at once.
-            (outputs, client_secret), _ = await asyncio.gather(
-                read_stack(stack, runtime.environ, runtime.root), _sign_in(graph_token)
-            )
-        except StackError as error:
-            raise CannotRunError([str(error)]) from None
+        # Signing in and reading the stack are independent: do both at once, and let both finish
+        # (an abandoned `pulumi` subprocess would hold up the event loop's shutdown).
+        stack_read, signed_in = await asyncio.gather(
+            read_stack(stack, runtime.environ, runtime.root), _sign_in(graph_token), return_exceptions=True
+        )
+        problems = [str(e) for e in (stack_read, signed_in) if isinstance(e, StackError)]
+        problems += [p for e in (stack_read, signed_in) if isinstance(e, CannotRunError) for p in e.problems]
+        if problems:
+            raise CannotRunError(problems)
+        for outcome in (stack_read, signed_in):
+            if isinstance(outcome, BaseException):
+                raise outcome
+        assert isinstance(stack_read, tuple)
+        outputs, client_secret = stack_read
         clients = Clients(
             graph=GraphClient(http, endpoints.graph_url, graph_token, retry),
             cloudflare=CloudflareClient(http, endpoints.cloudflare_url, StaticToken(cloudflare_secret), retry),

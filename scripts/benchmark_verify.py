@@ -1,0 +1,79 @@
+"""Times `make verify` against the offline fakes with 100 ms of simulated latency per call.
+
+    venv/bin/python scripts/benchmark_verify.py
+
+Scenario: the SCIM stack of tests/verify_fakes.py with a quarantined job and `--repair` (the
+restart waits for the job's status and Test Connection) and one-item assignment pages (each
+list takes two dependent calls). Prints the wall time next to the sum of all call latencies and
+the longest chain of dependent calls: concurrent checks make the wall time follow the chain, not
+the sum. The clock starts with the Graph sign-in, the first remote call; the fake Pulumi CLI
+reads run alongside it.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import respx  # noqa: E402
+from verify_fakes import (  # noqa: E402
+    CLOUDFLARE_TOKEN,
+    NOW,
+    FakeCredential,
+    FakeTenant,
+    longest_chain,
+    stack_export,
+    stack_outputs,
+    write_project,
+)
+
+from ops import verify  # noqa: E402
+
+LATENCY = 0.1
+
+
+class StopwatchCredential(FakeCredential):
+    """A fake sign-in with latency that records when the run's first remote call began."""
+
+    started: float | None = None
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        if self.started is None:
+            self.started = time.perf_counter()
+        return super().get_token(*scopes, **kwargs)
+
+
+def run() -> None:
+    tenant = FakeTenant(job_code="Quarantine", latency=LATENCY)
+    credential = StopwatchCredential(latency=LATENCY)
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        bin_dir = write_project(root, outputs=stack_outputs(), export=stack_export())
+        runtime = verify.Runtime(
+            environ={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": directory, "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN},
+            credential=credential,
+            now=lambda: NOW,
+            root=root,
+        )
+        with respx.mock(assert_all_called=False) as router:
+            tenant.install(router)
+            code = verify.main(["--stack", "dev", "--repair"], runtime, io.StringIO(), io.StringIO())
+        ended = time.perf_counter()
+    if code != 0 or credential.started is None:
+        raise SystemExit(f"the benchmark scenario should verify cleanly, got exit code {code}")
+    names = ["sign_in"] * credential.calls + [call.name for call in tenant.calls]
+    print(f"verify (SCIM, quarantined job, --repair): {len(names)} calls at {LATENCY * 1000:.0f} ms each")
+    print(f"  {'wall time':<26} {ended - credential.started:>5.2f} s")
+    print(f"  {'longest dependent chain':<26} {longest_chain(names) * LATENCY:>5.2f} s")
+    print(f"  {'sum of all call latencies':<26} {len(names) * LATENCY:>5.2f} s")
+
+
+if __name__ == "__main__":
+    run()

@@ -701,6 +701,16 @@ def main(
         result, secrets = asyncio.run(discover(args.stack, runtime))
     except CannotRunError as error:
         return fail(EXIT_CANNOT_RUN, f"Cannot adopt into stack {args.stack}", error.problems)
+    except Exception as error:
+        # One readable line, never a traceback; the error's text is left out because it could
+        # quote a response. ENTRA_CF_DEBUG=1 re-raises it for whoever debugs.
+        if runtime.environ.get("ENTRA_CF_DEBUG"):
+            raise
+        err.write(
+            f"{args.stack}: adopt stopped on an unexpected {type(error).__name__}; this is a bug. "
+            "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
+        )
+        return EXIT_CANNOT_RUN
     if result.ambiguous:
         return fail(
             EXIT_AMBIGUOUS,

@@ -796,6 +796,16 @@ def main(
                 + "\n"
             )
         return EXIT_CANNOT_RUN
+    except Exception as error:
+        # One readable line, never a traceback; the error's text is left out because it could
+        # quote a response. ENTRA_CF_DEBUG=1 re-raises it for whoever debugs.
+        if runtime.environ.get("ENTRA_CF_DEBUG"):
+            raise
+        err.write(
+            f"{args.stack}: verify stopped on an unexpected {type(error).__name__}; this is a bug. "
+            "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
+        )
+        return EXIT_CANNOT_RUN
     text = json.dumps(report.as_json(), indent=2) if args.json else report.as_text()
     out.write(scrub(text, secrets) + "\n")
     return report.exit_code

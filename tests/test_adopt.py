@@ -394,3 +394,16 @@ def test_a_stack_without_scim_neither_searches_nor_adopts_a_scim_app(
     names = set(result["adopt"]) | {item["name"] for item in result["notFound"]}
     assert names and not any(name.startswith("scim-") for name in names)
     assert not any("synchronization" in str(request.url) for request in setup.requests)
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback(monkeypatch: Any) -> None:
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("response field with 'super-secret-value'")
+
+    monkeypatch.setattr(adopt, "discover", broken)
+    out, err = io.StringIO(), io.StringIO()
+    code = adopt.main(["--stack", "dev"], runtime=adopt.Runtime(environ={}), stdout=out, stderr=err)
+    assert code == 2
+    assert "adopt stopped on an unexpected KeyError" in err.getvalue()
+    assert "super-secret-value" not in out.getvalue() + err.getvalue()

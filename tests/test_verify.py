@@ -521,3 +521,20 @@ def test_docs_name_every_permission_verify_asks_for() -> None:
     assert "make verify STACK=<stack>" in docs
     assert "venv/bin/python -m ops.verify --stack <stack>" in docs
     assert os.path.exists(ROOT / "ops" / "verify.py")
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback(monkeypatch: Any) -> None:
+    import ops.verify
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("response field with 'super-secret-value'")
+
+    monkeypatch.setattr(ops.verify, "verify", broken)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--stack", "dev"], runtime=Runtime(environ={}), stdout=out, stderr=err)
+    assert code == 2
+    assert err.getvalue() == (
+        "dev: verify stopped on an unexpected KeyError; this is a bug. "
+        "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
+    )
+    assert "super-secret-value" not in out.getvalue() + err.getvalue()

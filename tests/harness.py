@@ -25,6 +25,9 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,9 +121,18 @@ class Registration:
 
 
 class EngineLikeMocks(pulumi.runtime.Mocks):
-    def __init__(self, graph_scopes: dict[str, str] | None = None, team_domain: str = TEAM_DOMAIN):
+    def __init__(
+        self,
+        graph_scopes: dict[str, str] | None = None,
+        team_domain: str = TEAM_DOMAIN,
+        missing_groups: frozenset[str] = frozenset(),
+        ambiguous_groups: frozenset[str] = frozenset(),
+    ):
         self.graph_scopes = graph_scopes if graph_scopes is not None else dict(GRAPH_SCOPE_TABLE)
         self.team_domain = team_domain
+        # The fake directory: one group per display name, except these (none or several).
+        self.missing_groups = missing_groups
+        self.ambiguous_groups = ambiguous_groups
         self.calls: Counter[str] = Counter()
         self.call_args: list[tuple[str, dict[str, Any]]] = []
 
@@ -136,12 +148,36 @@ class EngineLikeMocks(pulumi.runtime.Mocks):
                 "objectId": GRAPH_SP_OBJECT_ID,
                 "oauth2PermissionScopeIds": self.graph_scopes,
             }, []
-        if token == "getGroup":
-            name = args.args["displayName"]
-            return {"displayName": name, "objectId": fake_guid("group", name)}, []
+        if token == "getGroups":
+            return self.get_groups(dict(args.args)), []
         if token == "getZeroTrustOrganization":
             return {"authDomain": self.team_domain, "accountId": args.args["accountId"]}, []
         raise AssertionError(f"unexpected invoke {args.token}")
+
+    def get_groups(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The provider's `getGroups` by display names (terraform-provider-azuread,
+        groups_data_source.go): one directory lookup per name, results in the order asked; the
+        first name that no group or more than one group has fails the whole lookup, unless
+        `ignoreMissing` skips the missing ones."""
+        unsupported = sorted(set(args) - {"displayNames", "ignoreMissing"})
+        if unsupported or not args.get("displayNames"):
+            raise AssertionError(f"getGroups is only faked for displayNames; got {sorted(args)}")
+        ignore_missing = bool(args.get("ignoreMissing"))
+        names: list[str] = []
+        for name in args["displayNames"]:
+            if name in self.ambiguous_groups:
+                raise Exception(f'More than one group found with display name: "{name}"')
+            if name in self.missing_groups:
+                if ignore_missing:
+                    continue
+                raise Exception(f'No group found with display name: "{name}"')
+            names.append(name)
+        return {
+            "id": "groups#" + hashlib.sha1("-".join(names).encode()).hexdigest(),
+            "displayNames": names,
+            "objectIds": [fake_guid("group", name) for name in names],
+            "ignoreMissing": ignore_missing,
+        }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         kind = args.typ.split(":")[-1]
@@ -300,6 +336,59 @@ def write_stack_file(root: Path, stack: str, config: dict[str, Any]) -> Path:
     return path
 
 
+@contextmanager
+def mock_runtime(
+    stack: str, mocks: EngineLikeMocks, monitor: RecordingMonitor, config: dict[str, Any] | None = None
+) -> Iterator[None]:
+    """Pulumi's mock runtime for one program run, on an event loop of its own.
+
+    The mock monitor answers on executor threads, each of which needs an event loop of its own.
+    Every loop is made here and closed after the run, with any work a failed run left pending
+    cancelled: a loop left open is closed by the garbage
+    collector, which at exit fails noisily ("Invalid file descriptor").
+    """
+    loop = asyncio.new_event_loop()
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def give_thread_a_loop() -> None:
+        thread_loops.append(asyncio.new_event_loop())
+        asyncio.set_event_loop(thread_loops[-1])
+
+    executor = ThreadPoolExecutor(initializer=give_thread_a_loop)
+    loop.set_default_executor(executor)
+    failed = False
+
+    def report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # A failed run has raised its error already; the SDK's futures that hold the same error
+        # would each log it again when collected. Anything else is reported as usual.
+        if not (failed and str(context.get("message", "")).endswith("exception was never retrieved")):
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(report)
+    asyncio.set_event_loop(loop)
+    values, secret_keys = engine_config(config or {})
+    pulumi.runtime.set_all_config(values, secret_keys)
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        # A failed run leaves work pending; cancel it as `asyncio.run` does, rather than have
+        # the garbage collector report each task destroyed while pending.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        executor.shutdown(wait=True)
+        for each in (loop, *thread_loops):
+            each.close()
+        asyncio.set_event_loop(None)
+
+
 def run_program(
     config: dict[str, Any],
     stack: str = "dev",
@@ -313,14 +402,6 @@ def run_program(
 
     mocks = mocks or EngineLikeMocks()
     monitor = monitor or RecordingMonitor(mocks)
-    # Pulumi's runtime needs a current event loop; `asyncio.run` elsewhere (the ops tests) leaves none.
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    values, secret_keys = engine_config(config)
-    pulumi.runtime.set_all_config(values, secret_keys)
-    original_clock = rotation.utcnow
-    rotation.utcnow = lambda: now
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     exports: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -331,15 +412,16 @@ def run_program(
         return pulumi.Output.all(**outputs).apply(exports.update) if outputs else pulumi.Output.from_input(None)
 
     working_dir = os.getcwd()
-    with tempfile.TemporaryDirectory() as project_dir:
+    original_clock = rotation.utcnow
+    with tempfile.TemporaryDirectory() as project_dir, mock_runtime(stack, mocks, monitor, config):
         write_stack_file(Path(project_dir), stack, config)
         os.chdir(project_dir)
+        rotation.utcnow = lambda: now
         try:
             program()
         finally:
             os.chdir(working_dir)
             rotation.utcnow = original_clock
-            pulumi.runtime.set_all_config({}, [])
     if monitor.errors:
         raise RuntimeError("; ".join(monitor.errors))
     return ProgramRun(monitor=monitor, mocks=mocks, exports=exports)

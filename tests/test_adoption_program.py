@@ -9,11 +9,13 @@ import pulumi
 import pytest
 from harness import (
     ACCOUNT_ID,
+    PROJECT,
     EngineLikeMocks,
     RecordingMonitor,
     Secret,
     is_secret_at,
     minimal_config,
+    mock_runtime,
     reveal,
     run_program,
 )
@@ -119,8 +121,7 @@ def test_the_harness_refuses_a_duplicate_urn_like_the_engine() -> None:
         pulumi.CustomResource("test:index:Thing", "same", {})
         return pulumi.CustomResource("test:index:Thing", "same", {}).urn
 
-    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False, monitor=monitor)
-    with pytest.raises(Exception, match="Duplicate resource URN"):
+    with mock_runtime("s", mocks, monitor), pytest.raises(Exception, match="Duplicate resource URN"):
         declare_twice()
-    urn = "urn:pulumi:s::p::pulumi:pulumi:Stack$test:index:Thing::same"
+    urn = f"urn:pulumi:s::{PROJECT}::pulumi:pulumi:Stack$test:index:Thing::same"
     assert monitor.errors == [f"Duplicate resource URN '{urn}'; try giving it a unique name"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from harness import EngineLikeMocks, fake_guid, minimal_config, run_program
+
+from components.groups import LOOKUP_BATCH
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 
@@ -10,7 +13,7 @@ GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 def test_display_name_is_resolved_and_object_id_used_as_given() -> None:
     run = run_program(minimal_config(signInGroups=["Engineering", GUID]))
     assert run.exports["azureGroupObjectIds"] == {"Engineering": fake_guid("group", "Engineering"), GUID: GUID}
-    assert [args for token, args in run.mocks.call_args if token == "getGroup"] == [{"displayName": "Engineering"}]
+    assert [args for token, args in run.mocks.call_args if token == "getGroups"] == [{"displayNames": ["Engineering"]}]
 
 
 def test_each_distinct_group_is_resolved_once_across_all_lists() -> None:
@@ -23,14 +26,40 @@ def test_each_distinct_group_is_resolved_once_across_all_lists() -> None:
         ),
         mocks=mocks,
     )
-    looked_up = sorted(args["displayName"] for token, args in mocks.call_args if token == "getGroup")
-    assert looked_up == ["Contractors", "Engineering", "Finance"]
+    looked_up = [args["displayNames"] for token, args in mocks.call_args if token == "getGroups"]
+    assert looked_up == [["Engineering", "Finance", "Contractors"]]
     assert run.exports["azureGroupObjectIds"] == {
         "Engineering": fake_guid("group", "Engineering"),
         "Finance": fake_guid("group", "Finance"),
         "Contractors": fake_guid("group", "Contractors"),
         GUID: GUID,
     }
+
+
+def test_display_names_are_looked_up_in_batches_and_each_gets_its_own_object_id() -> None:
+    names = [f"Team {index:03d}" for index in range(2 * LOOKUP_BATCH + 3)]
+    mocks = EngineLikeMocks()
+    run = run_program(minimal_config(signInGroups=[names[0], GUID, *names[1:]]), mocks=mocks)
+    batches = [args["displayNames"] for token, args in mocks.call_args if token == "getGroups"]
+    assert batches == [names[:LOOKUP_BATCH], names[LOOKUP_BATCH : 2 * LOOKUP_BATCH], names[2 * LOOKUP_BATCH :]]
+    assert run.exports["azureGroupObjectIds"] == {GUID: GUID} | {name: fake_guid("group", name) for name in names}
+    assigned = {r.inputs["principalObjectId"] for r in run.of_type("AppRoleAssignment") if r.name.startswith("login-")}
+    assert assigned == {GUID} | {fake_guid("group", name) for name in names}
+
+
+@pytest.mark.parametrize(
+    ("missing", "ambiguous", "message"),
+    [
+        ({"Finance"}, set(), 'No group found with display name: "Finance"'),
+        (set(), {"Finance"}, 'More than one group found with display name: "Finance"'),
+    ],
+)
+def test_a_name_no_group_or_several_groups_have_fails_the_run_naming_it(
+    missing: set[str], ambiguous: set[str], message: str
+) -> None:
+    mocks = EngineLikeMocks(missing_groups=frozenset(missing), ambiguous_groups=frozenset(ambiguous))
+    with pytest.raises(Exception, match=message):
+        run_program(minimal_config(signInGroups=["Engineering", "Finance"]), mocks=mocks)
 
 
 def test_access_group_includes_the_entra_group_on_this_stacks_login_method() -> None:

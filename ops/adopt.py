@@ -41,7 +41,7 @@ from components.constants import (
 )
 from components.groups import GroupRef, slug
 from components.settings import Settings, SettingsError, settings_from_stack_file
-from components.stack_files import PROJECT_NAME, ROOT, StackFileError, stack_file
+from components.stack_files import PROJECT_NAME, StackFileError, stack_file
 from ops import permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -50,14 +50,11 @@ from ops.clients import (
     CredentialToken,
     GraphClient,
     RetryPolicy,
-    Secret,
     StaticToken,
-    SyncTokenCredential,
     odata_string,
     scrub,
 )
-from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
-from ops.permissions import Permission
+from ops.command import CannotRunError, Runtime, prerequisites, report_unexpected, sign_in
 
 EXIT_OK: Final = 0
 EXIT_AMBIGUOUS: Final = 1
@@ -66,12 +63,6 @@ EXIT_CANNOT_RUN: Final = 2
 ADOPT_KEY: Final = f"{PROJECT_NAME}:adopt"
 TENANT_WIDE_CONSENT: Final = "AllPrincipals"
 GROUP_PRINCIPAL: Final = "Group"
-
-# Not in ops/permissions.py (verify never resolves groups by name). Source: Graph v1.0 "List
-# groups", least privileged application permission.
-GROUP_READ: Final = Permission(
-    "Microsoft Graph", "Group.Read.All", "resolve the stack's groups named by display name (make adopt)"
-)
 
 # Written above the block, and removed with it, so a reviewer sees where it came from.
 _BLOCK_COMMENT: Final = (
@@ -117,12 +108,6 @@ class Discovery:
 
     def never_imported(self) -> list[tuple[str, str]]:
         return sorted(adoption.NOT_IMPORTABLE.items())
-
-
-class CannotRunError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class WriteError(Exception):
@@ -198,7 +183,7 @@ class Discoverer:
             if ref.object_id is not None:
                 return ref.object_id
             groups = await self.graph.find_by_display_name(
-                "/groups", ref.text, permission=GROUP_READ, select="id,displayName"
+                "/groups", ref.text, permission=permissions.GROUP_READ, select="id,displayName"
             )
             if len(groups) > 1:
                 self.result.ambiguous.append(f"two Entra groups are named {ref.text!r}: {_ids(groups)}")
@@ -583,55 +568,6 @@ def as_json(result: Discovery, path: str, written: bool) -> dict[str, Any]:
 # --- the command -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Runtime:
-    """What the command takes from the outside world; tests replace parts of it."""
-
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    credential: SyncTokenCredential | None = None  # None: from the ARM_* variables
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    root: Path = ROOT
-    transport: httpx.AsyncBaseTransport | None = None
-
-
-def _prerequisites(stack: str, runtime: Runtime) -> tuple[Settings, Endpoints, SyncTokenCredential, Secret]:
-    problems: list[str] = []
-    settings: Settings | None = None
-    try:
-        settings = settings_from_stack_file(stack, runtime.root)
-    except (StackFileError, SettingsError) as error:
-        problems.append(str(error))
-    try:
-        endpoints = endpoints_from_env(runtime.environ)
-    except CredentialsError as error:
-        raise CannotRunError(problems + error.problems) from None
-    credential = runtime.credential
-    if credential is None:
-        try:
-            credential = entra_credential(endpoints, runtime.environ)
-        except CredentialsError as error:
-            problems += error.problems
-    token: Secret | None = None
-    try:
-        token = cloudflare_token(runtime.environ)
-    except CredentialsError as error:
-        problems += error.problems
-    if problems or settings is None or credential is None or token is None:
-        raise CannotRunError(problems)
-    return settings, endpoints, credential, token
-
-
-async def _sign_in(token: CredentialToken) -> None:
-    try:
-        await token()
-    except Exception as error:
-        # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CannotRunError(
-            [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
-        ) from None
-
-
 def _first_failure(group: BaseExceptionGroup[Any]) -> BaseException:
     for error in group.exceptions:
         if isinstance(error, BaseExceptionGroup):
@@ -642,12 +578,12 @@ def _first_failure(group: BaseExceptionGroup[Any]) -> BaseException:
 
 async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     """What was found, and the secret values that must never be printed."""
-    settings, endpoints, credential, cloudflare_secret = _prerequisites(stack, runtime)
+    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime)
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     result = Discovery(stack, settings.cloudflare_account_id)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
-        await _sign_in(graph_token)
+        await sign_in(graph_token)
         discoverer = Discoverer(
             settings,
             GraphClient(http, endpoints.graph_url, graph_token, retry),
@@ -702,14 +638,7 @@ def main(
     except CannotRunError as error:
         return fail(EXIT_CANNOT_RUN, f"Cannot adopt into stack {args.stack}", error.problems)
     except Exception as error:
-        # One readable line, never a traceback; the error's text is left out because it could
-        # quote a response. ENTRA_CF_DEBUG=1 re-raises it for whoever debugs.
-        if runtime.environ.get("ENTRA_CF_DEBUG"):
-            raise
-        err.write(
-            f"{args.stack}: adopt stopped on an unexpected {type(error).__name__}; this is a bug. "
-            "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
-        )
+        report_unexpected("adopt", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN
     if result.ambiguous:
         return fail(

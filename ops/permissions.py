@@ -1,9 +1,10 @@
-"""The permissions the ops commands need: one table that the 403 messages and docs/verify.md share.
+"""The permissions the ops commands need: one table that the 403 messages, docs/verify.md and
+docs/adopt.md share.
 
 Each entry names the least-privileged permission Microsoft or Cloudflare documents for the calls
 that use it. Graph names are application permissions (for a service principal); a person signed
 in with the Azure CLI needs a directory role that grants the same reads, such as Cloud Application
-Administrator. A test keeps docs/verify.md listing every entry.
+Administrator. Tests keep each command's doc listing every entry it uses.
 """
 
 from __future__ import annotations
@@ -53,10 +54,23 @@ CLOUDFLARE_ACCESS_READ: Final = Permission(
     "read the login method, what it received over SCIM, and the Access groups",
 )
 
-ALL: Final[tuple[Permission, ...]] = (
+# Source: Graph v1.0 "List groups", least privileged application permission. Only `make adopt`
+# resolves groups named by display name; the deployment itself looks them up through the provider.
+GROUP_READ: Final = Permission(
+    "Microsoft Graph", "Group.Read.All", "resolve the stack's groups named by display name (make adopt)"
+)
+
+VERIFY: Final[tuple[Permission, ...]] = (
     APPLICATION_READ,
     DIRECTORY_READ,
     SYNCHRONIZATION_READ,
     SYNCHRONIZATION_READWRITE,
+    CLOUDFLARE_ACCESS_READ,
+)
+ADOPT: Final[tuple[Permission, ...]] = (
+    APPLICATION_READ,
+    DIRECTORY_READ,
+    SYNCHRONIZATION_READ,
+    GROUP_READ,
     CLOUDFLARE_ACCESS_READ,
 )

@@ -16,21 +16,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Final, TextIO
 
 import httpx
 
 from components.constants import CLOUDFLARE_AZURE_AD_TYPE, GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
-from components.settings import GroupRef, Settings, SettingsError, settings_from_stack_file
-from components.stack_files import StackFileError
+from components.settings import GroupRef, Settings
 from ops import permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -43,12 +39,11 @@ from ops.clients import (
     RetryPolicy,
     Secret,
     StaticToken,
-    SyncTokenCredential,
     odata_string,
     scrub,
 )
-from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
-from ops.stack_outputs import ROOT, StackError, StackOutputs, parse_time, read_stack
+from ops.command import CannotRunError, Runtime, prerequisites, report_unexpected, sign_in
+from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
 EXIT_OK: Final = 0
 EXIT_CHECK_FAILED: Final = 1
@@ -662,78 +657,16 @@ class MissingOutputError(Exception):
 # --- the command ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Runtime:
-    """What the command takes from the outside world; tests replace parts of it."""
-
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    credential: SyncTokenCredential | None = None  # None: from the ARM_* variables
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    root: Path = ROOT
-    transport: httpx.AsyncBaseTransport | None = None
-
-
-class CannotRunError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
-
-
-def _prerequisites(stack: str, runtime: Runtime) -> tuple[Settings, Endpoints, SyncTokenCredential, Secret]:
-    """Everything needed before the first call, with every missing piece reported at once."""
-    problems: list[str] = []
-    settings: Settings | None = None
-    try:
-        settings = settings_from_stack_file(stack, runtime.root)
-    except (StackFileError, SettingsError) as error:
-        problems.append(str(error))
-    try:
-        endpoints = endpoints_from_env(runtime.environ)
-    except CredentialsError as error:
-        raise CannotRunError(problems + error.problems) from None
-    credential = runtime.credential
-    if credential is None:
-        try:
-            credential = entra_credential(endpoints, runtime.environ)
-        except CredentialsError as error:
-            problems += error.problems
-    token: Secret | None = None
-    try:
-        token = cloudflare_token(runtime.environ)
-    except CredentialsError as error:
-        problems += error.problems
-    if shutil.which("pulumi", path=runtime.environ.get("PATH")) is None:
-        problems.append(
-            "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) "
-            "or run 'make verify', which uses the pinned CLI"
-        )
-    if problems or settings is None or credential is None or token is None:
-        raise CannotRunError(problems)
-    return settings, endpoints, credential, token
-
-
-async def _sign_in(token: CredentialToken) -> None:
-    try:
-        await token()
-    except Exception as error:
-        # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CannotRunError(
-            [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
-        ) from None
-
-
 async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
-    settings, endpoints, credential, cloudflare_secret = _prerequisites(stack, runtime)
+    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
         # Signing in and reading the stack are independent: do both at once, and let both finish
         # (an abandoned `pulumi` subprocess would hold up the event loop's shutdown).
         stack_read, signed_in = await asyncio.gather(
-            read_stack(stack, runtime.environ, runtime.root), _sign_in(graph_token), return_exceptions=True
+            read_stack(stack, runtime.environ, runtime.root), sign_in(graph_token), return_exceptions=True
         )
         problems = [str(e) for e in (stack_read, signed_in) if isinstance(e, StackError)]
         problems += [p for e in (stack_read, signed_in) if isinstance(e, CannotRunError) for p in e.problems]
@@ -797,14 +730,7 @@ def main(
             )
         return EXIT_CANNOT_RUN
     except Exception as error:
-        # One readable line, never a traceback; the error's text is left out because it could
-        # quote a response. ENTRA_CF_DEBUG=1 re-raises it for whoever debugs.
-        if runtime.environ.get("ENTRA_CF_DEBUG"):
-            raise
-        err.write(
-            f"{args.stack}: verify stopped on an unexpected {type(error).__name__}; this is a bug. "
-            "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
-        )
+        report_unexpected("verify", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN
     text = json.dumps(report.as_json(), indent=2) if args.json else report.as_text()
     out.write(scrub(text, secrets) + "\n")

@@ -34,7 +34,8 @@ from verify_fakes import ACCOUNT_ID, CLOUDFLARE_TOKEN, GRAPH_TOKEN, FakeCredenti
 from components import adoption
 from components.constants import NON_GALLERY_TEMPLATE_ID
 from components.settings import settings_from_stack_file
-from ops import adopt
+from components.stack_files import ROOT
+from ops import adopt, permissions
 
 SLEPT: list[float] = []
 
@@ -292,7 +293,7 @@ def test_missing_credentials_exit_2_naming_each(root: Path) -> None:
 
 def test_a_stack_file_with_placeholders_exits_2_with_one_message(tmp_path: Path) -> None:
     (tmp_path / "stacks").mkdir()
-    shutil.copy(Path(adopt.ROOT) / "stacks" / "Pulumi.dev.yaml", tmp_path / "stacks" / "Pulumi.dev.yaml")
+    shutil.copy(ROOT / "stacks" / "Pulumi.dev.yaml", tmp_path / "stacks" / "Pulumi.dev.yaml")
     code, _, errors = run(tmp_path)
     assert code == 2 and "cloudflareAccountId" in errors and "Traceback" not in errors
 
@@ -407,3 +408,9 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(monkeypatch: Any) -
     assert code == 2
     assert "adopt stopped on an unexpected KeyError" in err.getvalue()
     assert "super-secret-value" not in out.getvalue() + err.getvalue()
+
+
+def test_docs_name_every_permission_adopt_asks_for() -> None:
+    docs = (ROOT / "docs" / "adopt.md").read_text()
+    for permission in permissions.ADOPT:
+        assert permission.name in " ".join(docs.split())

@@ -1,0 +1,110 @@
+"""What the ops commands (`ops.verify`, `ops.adopt`) share before their first call and after their
+last: the outside world they run in, the checks of what they need, the Entra sign-in, and the one
+line an unexpected error becomes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+import httpx
+
+from components.settings import Settings, SettingsError, settings_from_stack_file
+from components.stack_files import ROOT, StackFileError
+from ops.clients import CredentialToken, Secret, SyncTokenCredential
+from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
+
+DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
+
+
+@dataclass
+class Runtime:
+    """What a command takes from the outside world; tests replace parts of it."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    credential: SyncTokenCredential | None = None  # None: from the ARM_* variables
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    root: Path = ROOT
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+class CannotRunError(Exception):
+    """The command cannot start or go on; each problem says what to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class Prerequisites(NamedTuple):
+    settings: Settings
+    endpoints: Endpoints
+    credential: SyncTokenCredential
+    cloudflare_token: Secret
+
+
+def prerequisites(stack: str, runtime: Runtime, pulumi_cli_for: str | None = None) -> Prerequisites:
+    """Everything needed before the first call, with every missing piece reported at once.
+
+    `pulumi_cli_for`: the make target that runs the command with the pinned Pulumi CLI, when the
+    command needs the CLI (to read the stack); None when it does not.
+    """
+    problems: list[str] = []
+    settings: Settings | None = None
+    try:
+        settings = settings_from_stack_file(stack, runtime.root)
+    except (StackFileError, SettingsError) as error:
+        problems.append(str(error))
+    try:
+        endpoints = endpoints_from_env(runtime.environ)
+    except CredentialsError as error:
+        raise CannotRunError(problems + error.problems) from None
+    credential = runtime.credential
+    if credential is None:
+        try:
+            credential = entra_credential(endpoints, runtime.environ)
+        except CredentialsError as error:
+            problems += error.problems
+    token: Secret | None = None
+    try:
+        token = cloudflare_token(runtime.environ)
+    except CredentialsError as error:
+        problems += error.problems
+    if pulumi_cli_for and shutil.which("pulumi", path=runtime.environ.get("PATH")) is None:
+        problems.append(
+            "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) "
+            f"or run 'make {pulumi_cli_for}', which uses the pinned CLI"
+        )
+    if problems or settings is None or credential is None or token is None:
+        raise CannotRunError(problems)
+    return Prerequisites(settings, endpoints, credential, token)
+
+
+async def sign_in(token: CredentialToken) -> None:
+    """Get the first Entra token, turning a failure into one line that names the fix."""
+    try:
+        await token()
+    except Exception as error:
+        # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CannotRunError(
+            [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
+        ) from None
+
+
+def report_unexpected(command: str, stack: str, error: Exception, runtime: Runtime, err: TextIO) -> None:
+    """One readable line, never a traceback; the error's text is left out because it could quote
+    a response. With ENTRA_CF_DEBUG set, the error is raised again for whoever debugs."""
+    if runtime.environ.get(DEBUG_VARIABLE):
+        raise error
+    err.write(
+        f"{stack}: {command} stopped on an unexpected {type(error).__name__}; this is a bug. "
+        f"Run it again with {DEBUG_VARIABLE}=1 to see where.\n"
+    )

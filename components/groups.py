@@ -96,7 +96,7 @@ def resolve_groups(refs: Iterable[GroupRef]) -> dict[GroupRef, pulumi.Output[str
         object_ids = azuread.get_groups_output(display_names=[ref.text for ref in batch]).object_ids
         for index, ref in enumerate(batch):
             found[ref] = object_ids.apply(itemgetter(index))
-    return {ref: found[ref] if ref.display_name is not None else pulumi.Output.from_input(ref.text) for ref in distinct}
+    return {ref: found[ref] if ref in found else pulumi.Output.from_input(ref.text) for ref in distinct}
 
 
 def object_ids_by_name(resolved: Mapping[GroupRef, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

@@ -344,8 +344,8 @@ def mock_runtime(
 
     The mock monitor answers on executor threads, each of which needs an event loop of its own.
     Every loop is made here and closed after the run, with any work a failed run left pending
-    cancelled: a loop left open is closed by the garbage
-    collector, which at exit fails noisily ("Invalid file descriptor").
+    cancelled: a loop left open is closed by the garbage collector, which at exit fails noisily
+    ("Invalid file descriptor").
     """
     loop = asyncio.new_event_loop()
     thread_loops: list[asyncio.AbstractEventLoop] = []

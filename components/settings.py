@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,16 +37,47 @@ from components.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_
 # uses, and Pulumi's own. Any other namespace is a typo (`entra-cloudfare:protect`), reported.
 KNOWN_NAMESPACES = ("azuread", "cloudflare", "pulumi")
 
+# Provider settings that are credentials (`pulumi_cloudflare.config`, `pulumi_azuread.config`; the
+# Terraform providers mark each sensitive). In a stack file they must be secrets: a plain value
+# would be committed in clear text.
+PROVIDER_SECRET_KEYS = (
+    "cloudflare:apiKey",
+    "cloudflare:apiToken",
+    "cloudflare:apiUserServiceKey",
+    "azuread:clientCertificate",
+    "azuread:clientCertificatePassword",
+    "azuread:clientSecret",
+    "azuread:oidcRequestToken",
+    "azuread:oidcToken",
+)
+
 # A placeholder is a whole value written in angle brackets, e.g. `<your Cloudflare account ID>`.
 # The committed stack files hold placeholders where only the user knows the value; a deployment
 # refuses every one of them, naming its key, before it asks for credentials or declares anything.
-_PLACEHOLDER = re.compile(r"^<[^<>]+>$")
+_PLACEHOLDER = re.compile(r"^<.+>$", re.DOTALL)
+
+# Characters no name may hold: controls (a newline, a NUL) and line separators, and the invisible
+# formatting characters (zero-width space, bidirectional overrides, byte order mark) that make two
+# different names look the same. Zero-width (non-)joiners stay allowed: scripts and emoji use them.
+_ALLOWED_FORMAT = {"\u200c", "\u200d"}
+# How much of a bad value a problem quotes.
+_SHOWN_LENGTH = 120
 
 SPEC = "entracf:key"
 
 
 def is_placeholder(value: Any) -> bool:
     return isinstance(value, str) and _PLACEHOLDER.match(value.strip()) is not None
+
+
+def is_secure_value(value: Any) -> bool:
+    """A secret as `pulumi config set --secret` writes it: `{secure: <ciphertext>}` and nothing else."""
+    return (
+        isinstance(value, dict)
+        and list(value) == ["secure"]
+        and isinstance(value["secure"], str)
+        and bool(value["secure"])
+    )
 
 
 @dataclass(frozen=True)
@@ -253,7 +285,25 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        return f"{self.key}: got {self.value!r}; expected {self.expected}"
+        shown = repr(self.value)
+        if len(shown) > _SHOWN_LENGTH:
+            size = (
+                f"{len(self.value)} characters" if isinstance(self.value, str) else f"{len(shown)} characters as text"
+            )
+            shown = f"{shown[:_SHOWN_LENGTH]}... ({size})"
+        return f"{self.key}: got {shown}; expected {self.expected}"
+
+
+def hidden_character(text: str) -> str | None:
+    """The first control or invisible formatting character in `text`, described, or None."""
+    for character in text:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Zl", "Zp") or (
+            category == "Cf" and character not in _ALLOWED_FORMAT and not "\U000e0020" <= character <= "\U000e007f"
+        ):
+            name = unicodedata.name(character, "a control character")
+            return f"U+{ord(character):04X} ({name.lower()})"
+    return None
 
 
 class SettingsError(ValueError):
@@ -304,7 +354,7 @@ class _Reader:
             return spec.default
         value = _decode(raw, spec.kind)
         if spec.kind == "secret":
-            if (isinstance(value, dict) and "secure" in value) or value is ENGINE_SECRET:
+            if is_secure_value(value) or value is ENGINE_SECRET:
                 return True
             self.fail(
                 key,
@@ -318,17 +368,35 @@ class _Reader:
         if not isinstance(value, expected_type) or (spec.kind == "integer" and isinstance(value, bool)):
             self.fail(key, value, expected)
             return spec.default
+        if isinstance(value, dict):
+            value = self.text_keys(key, value)
         return self.rules(key, value, spec)
+
+    def text_keys(self, key: str, value: dict[Any, Any]) -> dict[str, Any]:
+        """The mapping without its non-text keys, each reported (YAML reads `1:` or `~:` as non-text)."""
+        for name in value:
+            if not isinstance(name, str):
+                self.fail(f"{key}.{name!r}", name, "keys written as text (quote the key)")
+        return {name: item for name, item in value.items() if isinstance(name, str)}
+
+    def visible(self, key: str, text: str) -> bool:
+        """True when `text` holds no control or invisible character; reported otherwise."""
+        hidden = hidden_character(text)
+        if hidden:
+            self.fail(key, text, f"text without control or invisible characters; it holds {hidden}")
+        return hidden is None
 
     def rules(self, key: str, value: Any, spec: KeySpec) -> Any:
         if spec.kind == "string" and not value.strip():
             self.fail(key, value, "a non-empty string, or the key left out")
             return spec.default
+        if spec.kind == "string" and not self.visible(key, value):
+            return spec.default
         if spec.enum and value not in spec.enum:
             suffix = "" if spec.default is not None else ", or the key left out"
             self.fail(key, value, f"one of {', '.join(spec.enum)}{suffix}")
             return spec.default
-        if spec.pattern and not re.match(spec.pattern, value):
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
             self.fail(key, value, spec.pattern_expected or f"a value matching {spec.pattern}")
             return spec.default
         if spec.max_length is not None and len(value) > spec.max_length:
@@ -344,10 +412,17 @@ class _Reader:
         specs = keys_of(model)
         known = {spec.name for _, spec in specs}
         for name, value in raw.items():
-            if name not in known:
+            if name in known:
+                continue
+            parent, _, child = name.partition(":")
+            if child and parent in known:
+                hint = (
+                    f"{prefix}{parent}.{child} is written nested, under {prefix}{parent} (`pulumi config set --path`); "
+                )
+            else:
                 guess = difflib.get_close_matches(name, known, n=1)
                 hint = f"did you mean {prefix}{guess[0]}? " if guess else ""
-                self.fail(f"{prefix}{name}", value, f"{hint}one of the known keys: {', '.join(sorted(known))}")
+            self.fail(f"{prefix}{name}", value, f"{hint}one of the known keys: {', '.join(sorted(known))}")
         return {attr: self.typed(f"{prefix}{spec.name}", raw.get(spec.name), spec) for attr, spec in specs}
 
     def groups(self, key: str, values: Iterable[Any], spec: KeySpec) -> tuple[GroupRef, ...]:
@@ -360,6 +435,8 @@ class _Reader:
             return None
         if self.placeholder(key, item, spec, "the display name or object ID of one of your Entra groups"):
             return GroupRef(item.strip()) if self.allow_placeholders else None
+        if not self.visible(key, item):
+            return None
         try:
             return parse_group(item.strip())
         except GroupNameError as error:
@@ -438,6 +515,14 @@ def _spec(name: str, model: type = Settings) -> KeySpec:
 def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> None:
     for full_key, value in other_namespaces.items():
         namespace = full_key.partition(":")[0]
+        if full_key in PROVIDER_SECRET_KEYS and not is_secure_value(value):
+            read.fail(
+                full_key,
+                "<a plain value, not shown>",
+                f"a secret: set it with `pulumi config set --secret {full_key} <value>`, so it is stored encrypted "
+                "(or leave it out and use the environment variable the provider reads)",
+            )
+            continue
         if namespace in KNOWN_NAMESPACES:
             continue
         guess = difflib.get_close_matches(namespace, [PROJECT_NAME, *KNOWN_NAMESPACES], n=1, cutoff=0.6)
@@ -503,6 +588,12 @@ def _access_groups(read: _Reader, raw: Mapping[str, Any], support_groups: bool) 
         if len(name) > CLOUDFLARE_NAME_MAX_LENGTH:
             read.fail(key, name, f"an Access group name of at most {CLOUDFLARE_NAME_MAX_LENGTH} characters")
             continue
+        if read.placeholder(key, name, spec, "the name of the Cloudflare Access group to create"):
+            if read.allow_placeholders:
+                groups[name] = read.group(key, item, spec) or GroupRef(str(item))
+            continue
+        if not read.visible(key, name):
+            continue
         folded = slug(name)
         if folded in seen:
             read.fail(
@@ -549,7 +640,10 @@ def _check_slugs(read: _Reader, values: Mapping[str, Any]) -> None:
 
 def _adopt(read: _Reader, values: Mapping[str, Any]) -> dict[str, str]:
     adopt = dict(values["adopt"])
-    if not adopt or read.problems:
+    # The import rules need the keys that name resources; with those valid, check adopt even when
+    # other keys have problems, so that every problem is reported at once.
+    named_by = ("cloudflareAccountId", "signInGroups", "scim", "accessGroups")
+    if not adopt or any(key.startswith(named_by) for key in read.reported):
         return adopt
     rules = adoption.import_rules(
         values["cloudflare_account_id"],

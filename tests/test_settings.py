@@ -533,3 +533,110 @@ def test_scim_resources_cannot_be_adopted_with_scim_off() -> None:
         scim={"enabled": False}, adopt={"scim-job": f"/servicePrincipals/{SP_OID}/synchronization/jobs/j"}
     )
     assert problem.key == "adopt.scim-job"
+
+
+# --- hostile values ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("teamName", "acme\n"),
+        ("cloudflareAccountId", ACCOUNT_ID + "\n"),
+        ("emailClaimName", "email\n"),
+    ],
+)
+def test_a_pattern_must_match_the_whole_value_even_a_trailing_newline(key: str, value: str) -> None:
+    problem = only_problem(**{key: value})
+    assert problem.key == key and problem.value == value
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "character"),
+    [
+        ({"loginAppName": "Cloudflare\nAccess"}, "loginAppName", "U+000A"),
+        ({"loginAppName": "SSO\x00"}, "loginAppName", "U+0000"),
+        ({"identityProviderName": "\u202eEntra"}, "identityProviderName", "U+202E"),
+        ({"signInGroups": ["Engineering\n## Protection"]}, "signInGroups[0]", "U+000A"),
+        ({"signInGroups": ["Admins\u200b"]}, "signInGroups[0]", "U+200B"),
+        ({"accessGroups": {"Admins\u200b": "Engineering"}}, "accessGroups.Admins\u200b", "U+200B"),
+        ({"scim": {"appName": "SS\u200bO"}}, "scim.appName", "U+200B"),
+        ({"scim": {"groups": ["\ufeffEngineering"]}}, "scim.groups[0]", "U+FEFF"),
+    ],
+)
+def test_names_with_control_or_invisible_characters_are_refused_naming_the_character(
+    overrides: dict[str, Any], key: str, character: str
+) -> None:
+    problem = only_problem(**overrides)
+    assert problem.key == key
+    assert character in problem.expected
+    assert "\\u" in str(problem) or "\\x" in str(problem) or "\\n" in str(problem)  # shown escaped, not raw
+
+
+@pytest.mark.parametrize(
+    "name", ["Ingénieurs", "工程师", "👨\u200d👩\u200d👧 Family", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"]
+)
+def test_names_in_any_script_with_joiners_stay_allowed(name: str) -> None:
+    assert load(signInGroups=[name], loginAppName=name).login_app_name == name
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("scim", {1: True, 2.5: "x", None: "y", "enabled": False}, ["scim.1", "scim.2.5", "scim.None"]),
+        ("accessGroups", {123: "Engineering", None: "Finance"}, ["accessGroups.123", "accessGroups.None"]),
+        ("adopt", {7: "x"}, ["adopt.7"]),
+    ],
+)
+def test_mapping_keys_that_yaml_reads_as_numbers_or_null_are_refused(key: str, value: Any, shown: list[str]) -> None:
+    found = problems(**{key: value})
+    assert [p.key for p in found] == shown
+    assert all("keys written as text" in p.expected for p in found)
+
+
+def test_a_very_long_value_is_quoted_shortened_with_its_length() -> None:
+    problem = only_problem(loginAppName="x" * 200_000)
+    assert len(str(problem)) < 400
+    assert "200000 characters" in str(problem)
+
+
+def test_a_key_written_with_a_colon_is_told_to_nest_under_its_object() -> None:
+    problem = only_problem(**{"scim:enabled": False})
+    assert problem.key == "scim:enabled"
+    assert "scim.enabled is written nested, under scim" in problem.expected
+    assert "did you mean" not in problem.expected
+
+
+@pytest.mark.parametrize(
+    "value", [{"secure": 12}, {"secure": None}, {"secure": ""}, {"secure": "v1:abc", "extra": [1]}]
+)
+def test_a_secret_must_be_exactly_what_pulumi_config_set_secret_writes(value: Any) -> None:
+    problem = only_problem(scimSecret=value)
+    assert problem.key == "scimSecret" and "pulumi config set --secret scimSecret" in problem.expected
+    assert problem.value == "<a plain value, not shown>"
+
+
+@pytest.mark.parametrize("provider_key", ["cloudflare:apiToken", "azuread:clientSecret", "cloudflare:apiKey"])
+def test_provider_credentials_in_clear_text_are_refused_without_showing_them(provider_key: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(valid(), "dev", {provider_key: "plain-credential-value"})
+    [problem] = caught.value.problems
+    assert problem.key == provider_key and "--secret" in problem.expected
+    assert "plain-credential-value" not in str(caught.value)
+    assert load_settings(valid(), "dev", {provider_key: {"secure": "v1:Y2lwaGVy"}}).stack == "dev"
+
+
+@pytest.mark.parametrize("value", ["<<object ID>>", "<your group\nname>"])
+def test_a_placeholder_is_any_whole_value_in_angle_brackets(value: str) -> None:
+    problem = only_problem(signInGroups=[value])
+    assert "placeholder" in problem.expected
+
+
+def test_a_placeholder_access_group_name_is_refused() -> None:
+    problem = only_problem(accessGroups={"<your Access group name>": "Engineering"})
+    assert problem.key == "accessGroups.<your Access group name>" and "placeholder" in problem.expected
+
+
+def test_adopt_is_checked_even_when_unrelated_keys_have_problems() -> None:
+    found = problems(prompt="x", protect=1, adopt={"nope": "x"})
+    assert {p.key for p in found} == {"prompt", "protect", "adopt.nope"}

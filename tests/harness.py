@@ -23,6 +23,7 @@ import os
 import runpy
 import sys
 import tempfile
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -224,11 +225,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
         self.errors: list[str] = []
+        # Registrations arrive on several executor threads at once: a URN is claimed under this
+        # lock before it is registered, so two registrations of one URN cannot both pass.
+        self._claimed: set[str] = set()
+        self._claim = threading.Lock()
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         if request.type != "pulumi:pulumi:Stack":
             urn = self.make_urn(request.parent, request.type, request.name)
-            if urn in self.registrations:
+            with self._claim:
+                duplicate = urn in self._claimed
+                self._claimed.add(urn)
+            if duplicate:
                 # Kept as well as raised: an RPC error is only seen where its result is awaited.
                 self.errors.append(f"Duplicate resource URN '{urn}'; try giving it a unique name")
                 raise RuntimeError(self.errors[-1])

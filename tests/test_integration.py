@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import ROOT
+from harness import ACCOUNT_ID, ROOT
+
+from components.settings import load_settings
 
 
 def _missing() -> list[str]:
@@ -37,7 +39,13 @@ def _missing() -> list[str]:
     return missing
 
 
-pytestmark = pytest.mark.skipif(bool(_missing()), reason="real-cloud test; missing: " + ", ".join(_missing()))
+needs_cloud = pytest.mark.skipif(bool(_missing()), reason="real-cloud test; missing: " + ", ".join(_missing()))
+
+
+def stack_config(account_id: str, group: str) -> dict[str, str]:
+    """What the throw-away stack sets, as `pulumi config set --path` keys and values. Protection is
+    off, as in dev: `protect` defaults to true, and `pulumi destroy` refuses protected resources."""
+    return {"cloudflareAccountId": account_id, "signInGroups[0]": group, "protect": "false"}
 
 
 @pytest.fixture
@@ -51,10 +59,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     }
     pulumi(env, "stack", "init", name)
     try:
-        config = {
-            "cloudflareAccountId": os.environ["ENTRA_CF_IT_ACCOUNT_ID"],
-            "signInGroups[0]": os.environ["ENTRA_CF_IT_GROUP"],
-        }
+        config = stack_config(os.environ["ENTRA_CF_IT_ACCOUNT_ID"], os.environ["ENTRA_CF_IT_GROUP"])
         for key, value in config.items():
             pulumi(env, "config", "set", "--path", f"entra-cloudflare:{key}", value, "--stack", name)
         yield name, env
@@ -90,6 +95,13 @@ def pulumi(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     )
 
 
+def test_the_throw_away_stack_is_unprotected_so_it_can_be_destroyed() -> None:
+    config: dict[str, object] = dict(stack_config(ACCOUNT_ID, "Engineering"))
+    config["signInGroups"] = [config.pop("signInGroups[0]")]
+    assert load_settings(config, "it").protect is False
+
+
+@needs_cloud
 def test_deploy_redeploy_without_change_and_destroy(stack: tuple[str, dict[str, str]]) -> None:
     name, env = stack
     pulumi(env, "up", "--yes", "--skip-preview", "--stack", name)

@@ -28,6 +28,7 @@ from components.constants import (
     ADVISED_SECRET_LIFETIME_DAYS,
     CLOUDFLARE_NAME_MAX_LENGTH,
     ENTRA_DISPLAY_NAME_MAX_LENGTH,
+    ENTRA_GROUP_NAME_MAX_LENGTH,
     MAX_SECRET_LIFETIME_DAYS,
 )
 from components.groups import GroupNameError, GroupRef, parse_group, slug
@@ -36,6 +37,37 @@ from components.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_
 # Config namespaces a stack file may use besides the project's own: the providers this program
 # uses, and Pulumi's own. Any other namespace is a typo (`entra-cloudfare:protect`), reported.
 KNOWN_NAMESPACES = ("azuread", "cloudflare", "pulumi")
+
+# Every setting the two providers read (`pulumi_cloudflare/config/vars.py`,
+# `pulumi_azuread/config/vars.py`; a test keeps this equal to the installed SDKs). Any other key
+# in their namespaces is read by nothing: a typo, or a key of this project in the wrong namespace.
+PROVIDER_CONFIG_KEYS = {
+    "cloudflare": ("apiKey", "apiToken", "apiUserServiceKey", "baseUrl", "email", "userAgentOperatorSuffix"),
+    "azuread": (
+        "adoPipelineServiceConnectionId",
+        "clientCertificate",
+        "clientCertificatePassword",
+        "clientCertificatePath",
+        "clientId",
+        "clientIdFilePath",
+        "clientSecret",
+        "clientSecretFilePath",
+        "disableTerraformPartnerId",
+        "environment",
+        "metadataHost",
+        "msiEndpoint",
+        "oidcRequestToken",
+        "oidcRequestUrl",
+        "oidcToken",
+        "oidcTokenFilePath",
+        "partnerId",
+        "tenantId",
+        "useAksWorkloadIdentity",
+        "useCli",
+        "useMsi",
+        "useOidc",
+    ),
+}
 
 # Provider settings that are credentials (`pulumi_cloudflare.config`, `pulumi_azuread.config`; the
 # Terraform providers mark each sensitive). In a stack file they must be secrets: a plain value
@@ -392,6 +424,9 @@ class _Reader:
             return spec.default
         if spec.kind == "string" and not self.visible(key, value):
             return spec.default
+        if spec.kind == "string" and value != value.strip():
+            self.fail(key, value, "no spaces at the start or end (Entra and Cloudflare keep them, which hides them)")
+            return spec.default
         if spec.enum and value not in spec.enum:
             suffix = "" if spec.default is not None else ", or the key left out"
             self.fail(key, value, f"one of {', '.join(spec.enum)}{suffix}")
@@ -438,10 +473,16 @@ class _Reader:
         if not self.visible(key, item):
             return None
         try:
-            return parse_group(item.strip())
+            ref = parse_group(item.strip())
         except GroupNameError as error:
             self.fail(key, item, str(error))
             return None
+        if ref.display_name is not None and len(ref.display_name) > ENTRA_GROUP_NAME_MAX_LENGTH:
+            self.fail(
+                key, item, f"a group display name of at most {ENTRA_GROUP_NAME_MAX_LENGTH} characters, as Entra allows"
+            )
+            return None
+        return ref
 
 
 class _EngineSecret:
@@ -513,6 +554,7 @@ def _spec(name: str, model: type = Settings) -> KeySpec:
 
 
 def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> None:
+    own_keys = {spec.name for _, spec in keys_of(Settings)}
     for full_key, value in other_namespaces.items():
         namespace = full_key.partition(":")[0]
         if full_key in PROVIDER_SECRET_KEYS and not is_secure_value(value):
@@ -522,6 +564,19 @@ def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> Non
                 f"a secret: set it with `pulumi config set --secret {full_key} <value>`, so it is stored encrypted "
                 "(or leave it out and use the environment variable the provider reads)",
             )
+            continue
+        name = full_key.partition(":")[2]
+        if namespace in PROVIDER_CONFIG_KEYS and name not in PROVIDER_CONFIG_KEYS[namespace]:
+            known = PROVIDER_CONFIG_KEYS[namespace]
+            if name in own_keys:
+                hint = f"did you mean {PROJECT_NAME}:{name}? "
+            else:
+                guess = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean {namespace}:{guess[0]}? " if guess else ""
+            read.fail(full_key, value, f"{hint}a setting of the {namespace} provider: {', '.join(known)}")
+            continue
+        if namespace == "pulumi" and name in own_keys:
+            read.fail(full_key, value, f"{PROJECT_NAME}:{name}: this project's keys live in its own namespace")
             continue
         if namespace in KNOWN_NAMESPACES:
             continue

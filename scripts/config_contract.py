@@ -26,7 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.settings import KNOWN_NAMESPACES, KeySpec, ScimSettings, Settings, keys_of  # noqa: E402
+from components.settings import (  # noqa: E402
+    PROVIDER_CONFIG_KEYS,
+    PROVIDER_SECRET_KEYS,
+    KeySpec,
+    ScimSettings,
+    Settings,
+    keys_of,
+)
 from components.stack_files import PROJECT_NAME, STACK_CONFIG_DIR  # noqa: E402
 
 SCHEMA_PATH = Path("schema") / "stack-config.schema.json"
@@ -119,8 +126,31 @@ def project_file(root: Path) -> str:
     return header + yaml.safe_dump(document, sort_keys=False, width=1000)
 
 
+# `pulumi config set <key> <value>` stores a top-level value as a string (only `--path` and
+# `--type` store booleans, numbers, lists and maps), and the program accepts what it stores.
+_AS_SET_BY_THE_CLI: dict[str, dict[str, Any]] = {
+    "boolean": {"type": "string", "enum": ["true", "false"]},
+    "integer": {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"},
+    "array": {"type": "string", "pattern": "^\\s*\\["},
+    "map": {"type": "string", "pattern": "^\\s*\\{"},
+    "object": {"type": "string", "pattern": "^\\s*\\{"},
+}
+
+
 def _schema_for(spec: KeySpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"description": spec.description}
+    typed = _typed_schema(spec)
+    if spec.kind in _AS_SET_BY_THE_CLI:
+        schema["anyOf"] = [typed, _AS_SET_BY_THE_CLI[spec.kind]]
+    else:
+        schema.update(typed)
+    if spec.default is not None and spec.kind not in ("object", "secret"):
+        schema["default"] = spec.default
+    return schema
+
+
+def _typed_schema(spec: KeySpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {}
     if spec.kind == "array":
         schema.update(type="array", items={"type": "string", "minLength": 1})
     elif spec.kind == "map":
@@ -134,7 +164,7 @@ def _schema_for(spec: KeySpec) -> dict[str, Any]:
     elif spec.kind == "secret":
         schema.update(
             type="object",
-            properties={"secure": {"type": "string"}},
+            properties={"secure": {"type": "string", "minLength": 1}},
             required=["secure"],
             additionalProperties=False,
         )
@@ -150,13 +180,17 @@ def _schema_for(spec: KeySpec) -> dict[str, Any]:
         schema.setdefault("minLength", 1)
     if spec.minimum is not None:
         schema["minimum"] = spec.minimum
-    if spec.default is not None and spec.kind not in ("object", "secret"):
-        schema["default"] = spec.default
     return schema
 
 
 def json_schema() -> str:
     own = {f"{PROJECT_NAME}:{spec.name}": _schema_for(spec) for _, spec in keys_of(Settings)}
+    secure = _typed_schema(KeySpec("", "secret", ""))
+    providers = {
+        f"{namespace}:{name}": secure if f"{namespace}:{name}" in PROVIDER_SECRET_KEYS else {}
+        for namespace, names in PROVIDER_CONFIG_KEYS.items()
+        for name in names
+    }
     required = [f"{PROJECT_NAME}:{spec.name}" for _, spec in keys_of(Settings) if spec.required]
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -166,8 +200,8 @@ def json_schema() -> str:
         "properties": {
             "config": {
                 "type": "object",
-                "properties": own,
-                "patternProperties": {f"^({'|'.join(KNOWN_NAMESPACES)}):": {}},
+                "properties": own | providers,
+                "patternProperties": {"^pulumi:": {}},
                 "additionalProperties": False,
                 "required": required,
             },

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from harness import ROOT, stack_file_config
 
-from components.settings import ScimSettings, Settings, keys_of
+from components.settings import ScimSettings, Settings, keys_of, load_settings, split_namespaces
 from components.stack_files import PROJECT_NAME, StackFileError, stack_names
 from scripts import config_contract
 
@@ -78,12 +78,34 @@ def test_committed_stack_files_once_edited_satisfy_the_schema(stack: str) -> Non
         {f"{PROJECT_NAME}:prompt": "always"},
         {f"{PROJECT_NAME}:scimSecret": "plain-text"},
         {f"{PROJECT_NAME}:secretRotationDays": 0},
+        {f"{PROJECT_NAME}:pkceEnabled": "yes"},
+        {f"{PROJECT_NAME}:secretRotationDays": "30 days"},
+        {"cloudflare:protect": False},
+        {"azuread:tenantID": "x"},
+        {"cloudflare:apiToken": "plain-text"},
+        {f"{PROJECT_NAME}:scimSecret": {"secure": ""}},
     ],
 )
 def test_schema_refuses_what_the_validator_refuses(config: dict[str, Any]) -> None:
     document = {"config": {f"{PROJECT_NAME}:cloudflareAccountId": "0" * 32, **config}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {f"{PROJECT_NAME}:pkceEnabled": "false", f"{PROJECT_NAME}:secretRotationDays": "60"},
+        {f"{PROJECT_NAME}:signInGroups": '["Engineering"]'},
+        {"azuread:tenantId": "x", "cloudflare:apiToken": {"secure": "v1:Y2lwaGVy"}, "pulumi:tags": {}},
+    ],
+)
+def test_schema_accepts_what_the_validator_accepts(config: dict[str, Any]) -> None:
+    """Values as `pulumi config set` stores them (top-level values as strings) and provider settings."""
+    raw = {f"{PROJECT_NAME}:cloudflareAccountId": "0" * 32, f"{PROJECT_NAME}:signInGroups": ["Engineering"], **config}
+    jsonschema.validate({"config": raw}, SCHEMA)
+    own, others = split_namespaces(raw)
+    load_settings(own, "dev", others)
 
 
 def test_editors_are_pointed_at_the_schema() -> None:

@@ -640,3 +640,52 @@ def test_a_placeholder_access_group_name_is_refused() -> None:
 def test_adopt_is_checked_even_when_unrelated_keys_have_problems() -> None:
     found = problems(prompt="x", protect=1, adopt={"nope": "x"})
     assert {p.key for p in found} == {"prompt", "protect", "adopt.nope"}
+
+
+def test_provider_config_keys_are_the_installed_providers_settings() -> None:
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    from components.settings import PROVIDER_CONFIG_KEYS, PROVIDER_SECRET_KEYS
+
+    for namespace, names in PROVIDER_CONFIG_KEYS.items():
+        spec = importlib.util.find_spec(f"pulumi_{namespace}")
+        assert spec is not None and spec.origin is not None
+        source = (Path(spec.origin).parent / "config" / "vars.py").read_text()
+        assert set(names) == set(re.findall(r"__config__\.get\w*\('(\w+)'\)", source))
+    assert {key.partition(":")[2] for key in PROVIDER_SECRET_KEYS} <= {
+        n for ns in PROVIDER_CONFIG_KEYS.values() for n in ns
+    }
+
+
+@pytest.mark.parametrize(
+    ("full_key", "hint"),
+    [
+        ("cloudflare:protect", "did you mean entra-cloudflare:protect?"),
+        ("azuread:tenantID", "did you mean azuread:tenantId?"),
+        ("pulumi:signInGroups", "entra-cloudflare:signInGroups"),
+    ],
+)
+def test_keys_no_provider_reads_are_refused_with_a_hint(full_key: str, hint: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(valid(), "dev", {full_key: "x"})
+    [problem] = caught.value.problems
+    assert problem.key == full_key and hint in problem.expected
+
+
+def test_provider_settings_and_pulumi_keys_are_accepted() -> None:
+    others = {"azuread:tenantId": "x", "azuread:useOidc": True, "cloudflare:baseUrl": "x", "pulumi:tags": {}}
+    assert load_settings(valid(), "dev", others).stack == "dev"
+
+
+@pytest.mark.parametrize("key", ["loginAppName", "identityProviderName"])
+def test_names_with_surrounding_spaces_are_refused(key: str) -> None:
+    problem = only_problem(**{key: "Same "})
+    assert problem.key == key and "no spaces at the start or end" in problem.expected
+
+
+def test_a_group_display_name_longer_than_entra_allows_is_refused() -> None:
+    problem = only_problem(signInGroups=["g" * 257])
+    assert problem.key == "signInGroups[0]" and "at most 256 characters" in problem.expected
+    assert load(signInGroups=["g" * 256]).sign_in_groups == (GroupRef("g" * 256),)

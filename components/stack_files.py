@@ -31,6 +31,10 @@ class StackFileError(ValueError):
     """A stack file that is missing, doubled or unreadable; the message names the file."""
 
 
+class NoStackFileError(StackFileError):
+    """The stack has no stack file: the one StackFileError a running program may fall back from."""
+
+
 def _found(root: Path) -> tuple[dict[str, list[Path]], list[str]]:
     """(stack -> its files, one problem per file whose name is not a valid stack name)."""
     found: dict[str, list[Path]] = {}
@@ -65,10 +69,16 @@ def stack_names(root: Path = ROOT) -> list[str]:
 
 
 def stack_file(stack: str, root: Path = ROOT) -> Path:
-    """The stack file of `stack`; raises StackFileError naming the known stacks when there is none."""
+    """The stack file of `stack`.
+
+    Raises NoStackFileError, naming the known stacks, when the stack has none, and StackFileError
+    when `stack` is not a valid stack name or a file in the folder breaks the rule.
+    """
+    if not _STACK_NAME.fullmatch(stack):
+        raise StackFileError(f"{stack!r} is not a valid stack name ({STACK_NAME_RULE})")
     names = stack_names(root)
     if stack not in names:
-        raise StackFileError(
+        raise NoStackFileError(
             f"there is no stack file {STACK_CONFIG_DIR}/Pulumi.{stack}.yaml "
             f"(committed stacks: {', '.join(names) or 'none'})"
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.stack_files import StackFileError, stack_file, stack_names
+from components.stack_files import NoStackFileError, StackFileError, stack_file, stack_names
 
 
 def stacks_dir(root: Path, *names: str) -> Path:
@@ -46,3 +46,21 @@ def test_every_bad_stack_file_name_is_reported_at_once(tmp_path: Path) -> None:
 def test_other_files_in_the_stacks_folder_are_not_stacks(tmp_path: Path) -> None:
     stacks_dir(tmp_path, "Pulumi.dev.yaml", "README.md", ".Pulumi.dev.yaml.adopt", "Pulumi.dev.yaml.bak")
     assert stack_names(tmp_path) == ["dev"]
+
+
+def test_a_stack_without_a_file_is_told_apart_from_a_bad_one(tmp_path: Path) -> None:
+    stacks_dir(tmp_path, "Pulumi.dev.yaml", "Pulumi.two.yaml")
+    with pytest.raises(NoStackFileError, match=r"no stack file stacks/Pulumi\.qa\.yaml \(committed stacks: dev, two\)"):
+        stack_file("qa", tmp_path)
+    stacks_dir(tmp_path, "Pulumi.two.yml")
+    for stack in ("two", "qa"):
+        with pytest.raises(StackFileError, match="two stack files") as caught:
+            stack_file(stack, tmp_path)
+        assert not isinstance(caught.value, NoStackFileError)
+
+
+def test_a_stack_argument_pulumi_would_refuse_is_refused(tmp_path: Path) -> None:
+    stacks_dir(tmp_path, "Pulumi.dev.yaml")
+    with pytest.raises(StackFileError, match=r"'\.\./dev' is not a valid stack name") as caught:
+        stack_file("../dev", tmp_path)
+    assert not isinstance(caught.value, NoStackFileError)

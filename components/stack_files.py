@@ -86,16 +86,47 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
 
 
 def read_stack_config(path: Path) -> dict[str, Any]:
-    """A stack file's `config` block as YAML types it (`<namespace>:<key>` -> value)."""
+    """A stack file's `config` block as Pulumi types it (`<namespace>:<key>` -> value).
+
+    Read with components/stack_yaml.py (YAML 1.2, as Pulumi's CLI reads it), not PyYAML's YAML 1.1.
+    """
     import yaml
 
+    from components import stack_yaml
+
+    shown = _shown(path)
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise StackFileError(f"{path}: cannot be read as YAML: {error}") from None
+        text = path.read_text()
+        document = stack_yaml.load(text) or {}
+    except OSError as error:
+        raise StackFileError(f"{shown}: cannot be read: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{shown}: cannot be read as YAML: {_yaml_problem(error, text)}") from None
     if not isinstance(document, dict):
-        raise StackFileError(f"{path}: expected a mapping with a `config` key, got {type(document).__name__}")
+        raise StackFileError(f"{shown}: expected a mapping with a `config` key, got {type(document).__name__}")
     config = document.get("config") or {}
     if not isinstance(config, dict):
-        raise StackFileError(f"{path}: `config` must be a mapping of keys to values")
+        raise StackFileError(f"{shown}: `config` must be a mapping of keys to values")
     return {str(key): value for key, value in config.items()}
+
+
+def _shown(path: Path) -> str:
+    """A stack file's name as users know it (`stacks/Pulumi.dev.yaml`)."""
+    return f"{STACK_CONFIG_DIR}/{path.name}" if path.parent.name == STACK_CONFIG_DIR else str(path)
+
+
+def _yaml_problem(error: Exception, text: str) -> str:
+    """The parser's problem and where it is, without PyYAML's copy of the line: it may hold a secret."""
+    import yaml
+
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = error.problem or error.context
+        context = f" ({error.context})" if error.problem and error.context else ""
+        return f"{where}{problem}{context}"
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text.count("\n", 0, error.position) + 1
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return f"line {line}: character U+{code:04X} is not allowed in YAML ({error.reason})"
+    return str(error)

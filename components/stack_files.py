@@ -96,10 +96,16 @@ def read_stack_config(path: Path) -> dict[str, Any]:
 
     shown = _shown(path)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
+        text = data.decode("utf-8")
         document = stack_yaml.load(text) or {}
     except OSError as error:
         raise StackFileError(f"{shown}: cannot be read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise StackFileError(
+            f"{shown}: not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); save it as UTF-8"
+        ) from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{shown}: cannot be read as YAML: {_yaml_problem(error, text)}") from None
     if not isinstance(document, dict):

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import Node, ScalarNode
 
@@ -34,6 +35,12 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _INT = r"[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+"
 _FLOAT = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 _NUMBER_START = list("-+0123456789")
+# yaml.v3 reads an int64 or a uint64; past those it reads a float or text. The widest in-range
+# spelling is 0o1777777777777777777777 (24 characters).
+_INT_RANGE = (-(2**63), 2**64 - 1)
+_MAX_INT_CHARS = 24
+# Far deeper than any stack file, far shallower than Python's recursion limit.
+MAX_DEPTH = 64
 
 # Plain values yaml.v3 types otherwise than the core schema: (private tag, pattern, why refused).
 _DEPARTURES = (
@@ -64,10 +71,26 @@ def _anchored(pattern: str) -> re.Pattern[str]:
 
 
 class StackFileLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema typing of plain values (see the module docstring)."""
+    """SafeLoader with YAML 1.2 core-schema typing of plain values (see the module docstring), and
+    a depth limit: PyYAML composes recursively, so a deep enough file is a RecursionError."""
 
     # Start from no implicit typing at all: SafeLoader's are YAML 1.1's.
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's own attribute, filled below)
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self._depth >= MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested too deeply (more than {MAX_DEPTH} levels)", self.peek_event().start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _refuse(node: Node, problem: str) -> ConstructorError:
@@ -92,7 +115,12 @@ def _bool(loader: StackFileLoader, node: Node) -> bool:
 
 
 def _int(loader: StackFileLoader, node: Node) -> int:
-    return int(_text(loader, node, _INT, "whole number"), 0)
+    text = _text(loader, node, _INT, "whole number")
+    # Checked by length first: Python refuses to convert more than 4300 digits (ValueError).
+    number = int(text, 0) if len(text) <= _MAX_INT_CHARS else None
+    if number is None or not _INT_RANGE[0] <= number <= _INT_RANGE[1]:
+        raise _refuse(node, "a number too long: Pulumi reads whole numbers of at most 64 bits (-2^63 to 2^64-1)")
+    return number
 
 
 def _float(loader: StackFileLoader, node: Node) -> float:

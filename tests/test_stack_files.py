@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.stack_files import NoStackFileError, StackFileError, stack_file, stack_names
+from components.stack_files import NoStackFileError, StackFileError, read_stack_config, stack_file, stack_names
 
 
 def stacks_dir(root: Path, *names: str) -> Path:
@@ -64,3 +64,38 @@ def test_a_stack_argument_pulumi_would_refuse_is_refused(tmp_path: Path) -> None
     with pytest.raises(StackFileError, match=r"'\.\./dev' is not a valid stack name") as caught:
         stack_file("../dev", tmp_path)
     assert not isinstance(caught.value, NoStackFileError)
+
+
+def stack_file_holding(tmp_path: Path, content: str | bytes) -> Path:
+    path = stacks_dir(tmp_path) / "Pulumi.dev.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"config:\n  entra-cloudflare:teamName: caf\xe9\n", r"not UTF-8 text \(byte 0xe9 on line 2\)"),
+        (f"config:\n  entra-cloudflare:secretRotationDays: {'9' * 5000}\n", "line 2, column 40: a number too long"),
+        ("config:\n  k: " + "[" * 3000 + "]" * 3000 + "\n", "line 2, column 68: nested too deeply"),
+        ("config:\n  k:\n" + "".join(f"{'  ' * depth}   - \n" for depth in range(3000)), "nested too deeply"),
+    ],
+    ids=["latin-1", "5000 digits", "3000 flow levels", "3000 block levels"],
+)
+def test_a_stack_file_that_breaks_the_reader_is_reported_not_a_traceback(
+    tmp_path: Path, content: str | bytes, message: str
+) -> None:
+    path = stack_file_holding(tmp_path, content)
+    with pytest.raises(StackFileError, match=rf"^stacks/Pulumi\.dev\.yaml: .*{message}"):
+        read_stack_config(path)
+
+
+def test_whole_numbers_are_those_pulumi_reads_up_to_64_bits(tmp_path: Path) -> None:
+    path = stack_file_holding(tmp_path, f"config:\n  a: {2**64 - 1}\n  b: {-(2**63)}\n")
+    assert read_stack_config(path) == {"a": 2**64 - 1, "b": -(2**63)}
+    path.write_text(f"config:\n  a: {2**64}\n")
+    with pytest.raises(StackFileError, match="a number too long"):
+        read_stack_config(path)

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 _TAG = "tag:yaml.org,2002:"
 _NULL = r"~|null|Null|NULL|"
@@ -71,8 +72,9 @@ def _anchored(pattern: str) -> re.Pattern[str]:
 
 
 class StackFileLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema typing of plain values (see the module docstring), and
-    a depth limit: PyYAML composes recursively, so a deep enough file is a RecursionError."""
+    """SafeLoader with YAML 1.2 core-schema typing of plain values (see the module docstring), no
+    duplicate keys, and a depth limit: PyYAML composes recursively, so a deep enough file would be a
+    RecursionError."""
 
     # Start from no implicit typing at all: SafeLoader's are YAML 1.1's.
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's own attribute, filled below)
@@ -91,6 +93,20 @@ class StackFileLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        # PyYAML keeps the last of two equal keys; yaml.v3 refuses them, and so does this.
+        first_lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == f"{_TAG}merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # refused by SafeLoader below
+            if key in first_lines:
+                raise _refuse(key_node, f"mapping key {key!r} already defined at line {first_lines[key]}")
+            first_lines[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _refuse(node: Node, problem: str) -> ConstructorError:

@@ -107,3 +107,38 @@ def test_a_refused_value_names_the_file_and_line_but_not_the_value(tmp_path: Pat
     ) as caught:
         read_stack_config(path)
     assert "030" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("protect: true\nprotect: false\n", "line 2, column 1: mapping key 'protect' already defined at line 1"),
+        (
+            "config:\n  a:\n    x: 1\n    y: 2\n    x: 3\n",
+            "line 5, column 5: mapping key 'x' already defined at line 3",
+        ),
+        ("list:\n  - {a: 1, a: 1}\n", "line 2, column 12: mapping key 'a' already defined at line 2"),
+        ("true: 1\nTrue: 2\n", "line 2, column 1: mapping key True already defined at line 1"),
+    ],
+    ids=["top level", "nested", "flow", "same value"],
+)
+def test_a_key_given_twice_is_refused_as_yaml_v3_refuses_it(text: str, message: str) -> None:
+    with pytest.raises(yaml.constructor.ConstructorError) as caught:
+        load(text)
+    problem = caught.value
+    assert problem.problem_mark is not None
+    where = f"line {problem.problem_mark.line + 1}, column {problem.problem_mark.column + 1}"
+    assert f"{where}: {problem.problem}" == message
+
+
+def test_a_merged_key_may_be_overridden() -> None:
+    assert load("base: &base {a: 1}\nthis:\n  <<: *base\n  a: 2\n")["this"] == {"a": 2}
+
+
+def test_a_stack_file_with_a_key_given_twice_names_the_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  entra-cloudflare:protect: true\n  entra-cloudflare:protect: false\n")
+    with pytest.raises(
+        StackFileError, match="line 3, column 3: mapping key 'entra-cloudflare:protect' already defined at line 2"
+    ):
+        read_stack_config(path)

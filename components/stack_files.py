@@ -11,6 +11,7 @@ stack `prod.eu`; a file named like a stack file whose name Pulumi would refuse i
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Pulumi defines it (pkg/backend: `^[A-Za-z0-9_.-]{1,100}$`), or the file is reported, not skipped.
 _STACK_FILE = re.compile(r"Pulumi\.(?P<stack>.*)\.(?P<ext>yaml|yml)", re.DOTALL)
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+# The fields of a stack file (Pulumi's workspace.ProjectStack, sdk/go/common/workspace/project.go).
+TOP_LEVEL_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 STACK_NAME_RULE = "letters, digits, '-', '_' and '.', at most 100 characters"
 
 
@@ -85,10 +88,12 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     return _found(root)[0][stack][0]
 
 
-def read_stack_config(path: Path) -> dict[str, Any]:
-    """A stack file's `config` block as Pulumi types it (`<namespace>:<key>` -> value).
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """A stack file's top-level mapping, as Pulumi types it, with its `config` a mapping.
 
     Read with components/stack_yaml.py (YAML 1.2, as Pulumi's CLI reads it), not PyYAML's YAML 1.1.
+    Every top-level key must be one Pulumi reads (TOP_LEVEL_KEYS), and `config`, when given and not
+    null, a mapping; all such problems are reported in one StackFileError.
     """
     import yaml
 
@@ -98,7 +103,7 @@ def read_stack_config(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
-        document = stack_yaml.load(text) or {}
+        document = stack_yaml.load(text)
     except OSError as error:
         raise StackFileError(f"{shown}: cannot be read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
@@ -108,12 +113,36 @@ def read_stack_config(path: Path) -> dict[str, Any]:
         ) from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{shown}: cannot be read as YAML: {_yaml_problem(error, text)}") from None
+    if document is None:
+        return {}
     if not isinstance(document, dict):
-        raise StackFileError(f"{shown}: expected a mapping with a `config` key, got {type(document).__name__}")
-    config = document.get("config") or {}
-    if not isinstance(config, dict):
-        raise StackFileError(f"{shown}: `config` must be a mapping of keys to values")
+        raise StackFileError(
+            f"{shown}: expected a mapping of top-level keys ({', '.join(TOP_LEVEL_KEYS)}), got {_shown_value(document)}"
+        )
+    problems = [_unknown_key(key) for key in document if key not in TOP_LEVEL_KEYS]
+    if problems:
+        problems[-1] += f" (a stack file holds only {', '.join(TOP_LEVEL_KEYS)})"
+    if document.get("config") is not None and not isinstance(document["config"], dict):
+        problems.append(f"`config` must be a mapping of keys to values, got {_shown_value(document['config'])}")
+    if problems:
+        raise StackFileError(f"{shown}: {'; '.join(problems)}")
+    return document
+
+
+def read_stack_config(path: Path) -> dict[str, Any]:
+    """A stack file's `config` block as Pulumi types it (`<namespace>:<key>` -> value); see read_stack_file."""
+    config = read_stack_file(path).get("config") or {}
     return {str(key): value for key, value in config.items()}
+
+
+def _unknown_key(key: object) -> str:
+    close = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
+    return f"unknown top-level key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def _shown_value(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def _shown(path: Path) -> str:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from components.stack_files import NoStackFileError, StackFileError, read_stack_config, stack_file, stack_names
+from components.stack_files import (
+    NoStackFileError,
+    StackFileError,
+    read_stack_config,
+    read_stack_file,
+    stack_file,
+    stack_names,
+)
 
 
 def stacks_dir(root: Path, *names: str) -> Path:
@@ -99,3 +107,48 @@ def test_whole_numbers_are_those_pulumi_reads_up_to_64_bits(tmp_path: Path) -> N
     path.write_text(f"config:\n  a: {2**64}\n")
     with pytest.raises(StackFileError, match="a number too long"):
         read_stack_config(path)
+
+
+def test_every_top_level_key_pulumi_knows_is_accepted(tmp_path: Path) -> None:
+    path = stack_file_holding(
+        tmp_path,
+        "secretsprovider: awskms://alias/x\nencryptedkey: abc\nencryptionsalt: v1:def\n"
+        "environment: [team/dev]\nconfig:\n  entra-cloudflare:protect: true\n",
+    )
+    assert read_stack_config(path) == {"entra-cloudflare:protect": True}
+    assert read_stack_file(path)["secretsprovider"] == "awskms://alias/x"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("confg:\n  a: 1\n", "unknown top-level key 'confg' (did you mean 'config'?)"),
+        ("secretsProvider: x\n", "unknown top-level key 'secretsProvider' (did you mean 'secretsprovider'?)"),
+        ("outputs: {}\n", "unknown top-level key 'outputs' (a stack file holds only config, environment, "),
+        ("config: []\n", "`config` must be a mapping of keys to values, got list []"),
+        ("config: false\n", "`config` must be a mapping of keys to values, got bool False"),
+        ("config: hello\n", "`config` must be a mapping of keys to values, got str 'hello'"),
+        ("[]\n", "expected a mapping of top-level keys"),
+        ("hello\n", "expected a mapping of top-level keys"),
+    ],
+)
+def test_a_stack_file_shaped_otherwise_than_pulumi_reads_it_is_refused(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = stack_file_holding(tmp_path, content)
+    with pytest.raises(StackFileError, match=r"^stacks/Pulumi\.dev\.yaml: .*" + re.escape(message)):
+        read_stack_config(path)
+
+
+def test_every_top_level_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = stack_file_holding(tmp_path, "confg: {}\nconfig: 3\nenvironmnet: []\n")
+    with pytest.raises(StackFileError) as caught:
+        read_stack_config(path)
+    message = str(caught.value)
+    assert "'confg'" in message and "'environmnet' (did you mean 'environment'?)" in message
+    assert "`config` must be a mapping" in message
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n", "config:\n", "config: ~\n", "config: {}\n"])
+def test_an_absent_or_null_config_is_empty(tmp_path: Path, content: str) -> None:
+    assert read_stack_config(stack_file_holding(tmp_path, content)) == {}

@@ -267,3 +267,29 @@ def test_the_real_check_refuses_the_unedited_dev_stack_before_any_credential_che
     assert "your own value in place of the placeholder" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
     assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
+
+
+def check_stack(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_stack.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_check_stack_help_is_help_not_a_stack_name() -> None:
+    for flag in ("--help", "-h"):
+        result = check_stack(flag)
+        assert result.returncode == 0
+        assert result.stdout.startswith("usage: scripts/check_stack.py [-h]")
+        assert "stack" in result.stdout and result.stderr == ""
+
+
+def test_check_stack_refuses_bad_arguments_with_its_usage() -> None:
+    for args in ((), ("dev", "prod"), ("--bogus", "dev")):
+        result = check_stack(*args)
+        assert result.returncode == 2
+        assert result.stderr.startswith("usage: scripts/check_stack.py")
+        assert "Traceback" not in result.stderr

@@ -58,17 +58,23 @@ def _found(root: Path) -> tuple[dict[str, list[Path]], list[str]]:
     return found, problems
 
 
-def stack_names(root: Path = ROOT) -> list[str]:
-    """Every stack with a stack file, sorted; raises StackFileError naming every misnamed or doubled file."""
+def find_stack_files(root: Path = ROOT) -> tuple[dict[str, Path], list[str]]:
+    """(each stack with one stack file -> that file, one problem per misnamed or doubled file)."""
     found, problems = _found(root)
     problems += [
         f"a stack has two stack files: {STACK_CONFIG_DIR}/{paths[0].name} and {paths[1].name} (keep one)"
         for paths in found.values()
         if len(paths) > 1
     ]
+    return {stack: paths[0] for stack, paths in found.items() if len(paths) == 1}, problems
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    """Every stack with a stack file, sorted; raises StackFileError naming every misnamed or doubled file."""
+    stacks, problems = find_stack_files(root)
     if problems:
         raise StackFileError("; ".join(problems))
-    return sorted(found)
+    return sorted(stacks)
 
 
 def stack_file(stack: str, root: Path = ROOT) -> Path:

@@ -60,7 +60,7 @@ _DEPARTURES = (
     ),
     (
         "!yaml.v3-timestamp",
-        r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?",
+        r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}.*)?",
         'a date: Pulumi reads it as a timestamp and passes it on rewritten ("2024-01-01 00:00:00 +0000 UTC"); quote it',
     ),
 )

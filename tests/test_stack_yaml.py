@@ -18,8 +18,10 @@ def value(text: str) -> Any:
     return load(f"key: {text}\n")["key"]
 
 
-@pytest.mark.parametrize("text", ["off", "on", "yes", "no", "y", "n", "Yes", "NO", "Off", "1:30", "=", "1.2.3"])
-def test_yaml_1_1_booleans_and_sexagesimals_are_text(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["off", "on", "yes", "no", "y", "n", "Yes", "NO", "Off", "1:30", "=", "1.2.3", "2024-01-01 release"]
+)
+def test_yaml_1_1_booleans_sexagesimals_and_non_timestamps_are_text(text: str) -> None:
     assert value(text) == text
 
 

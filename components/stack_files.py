@@ -85,13 +85,15 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     """
     if not _STACK_NAME.fullmatch(stack):
         raise StackFileError(f"{stack!r} is not a valid stack name ({STACK_NAME_RULE})")
-    names = stack_names(root)
-    if stack not in names:
+    stacks, problems = find_stack_files(root)
+    if problems:
+        raise StackFileError("; ".join(problems))
+    if stack not in stacks:
         raise NoStackFileError(
             f"there is no stack file {STACK_CONFIG_DIR}/Pulumi.{stack}.yaml "
-            f"(committed stacks: {', '.join(names) or 'none'})"
+            f"(committed stacks: {', '.join(sorted(stacks)) or 'none'})"
         )
-    return _found(root)[0][stack][0]
+    return stacks[stack]
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -123,7 +125,8 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(document, dict):
         raise StackFileError(
-            f"{shown}: expected a mapping of top-level keys ({', '.join(TOP_LEVEL_KEYS)}), got {_shown_value(document)}"
+            f"{shown}: expected a mapping of top-level keys ({', '.join(TOP_LEVEL_KEYS)}), "
+            f"got a {type(document).__name__}"
         )
     problems = [_unknown_key(key) for key in document if key not in TOP_LEVEL_KEYS]
     if problems:

@@ -16,16 +16,19 @@ from typing import Any
 import pulumi
 
 from components.settings import ENGINE_SECRET, Settings, keys_of, split_namespaces
-from components.stack_files import StackFileError, read_stack_config, stack_file
+from components.stack_files import NoStackFileError, read_stack_config, stack_file
 
 
 def read_config(project: str, stack: str, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(this project's keys without namespace, every other `<namespace>:<key>` in the stack file)."""
     try:
-        file_config = read_stack_config(stack_file(stack, root))
-    except StackFileError:
-        # No stack file (config given entirely by the engine): nothing to take types from.
+        path = stack_file(stack, root)
+    except NoStackFileError:
+        # Config given entirely by the engine: nothing to take types from. Any other problem (two
+        # stack files, one that cannot be read) stops the program: that file would go unchecked.
         file_config = {}
+    else:
+        file_config = read_stack_config(path)
     own, others = split_namespaces(file_config, project)
     config = pulumi.Config(project)
     for _, spec in keys_of(Settings):

@@ -30,7 +30,7 @@ from typing import Any, Final, TextIO
 import httpx
 import yaml
 
-from components import adoption
+from components import adoption, stack_yaml
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
     DEFAULT_ACCESS_APP_ROLE_ID,
@@ -438,9 +438,10 @@ class Discoverer:
 
 
 def _scalar(value: str) -> str:
-    """`value` as YAML: plain when it reads back as the same string, else double-quoted."""
+    """`value` as YAML: plain when it reads back as the same string both as Pulumi reads stack files
+    (YAML 1.2, components/stack_yaml.py) and as YAML 1.1 tools do; else double-quoted."""
     try:
-        if yaml.safe_load(f"k: {value}") == {"k": value}:
+        if all(load(f"k: {value}") == {"k": value} for load in (stack_yaml.load, yaml.safe_load)):
             return value
     except yaml.YAMLError:
         pass

@@ -3,10 +3,12 @@
     venv/bin/python scripts/grant_manifest.py          # (re)write manifests/<stack>.md
     venv/bin/python scripts/grant_manifest.py --check  # exit 1, listing stale manifests
 
-Offline: reads stacks/Pulumi.<stack>.yaml only, validates it with components.settings (placeholders
-allowed and shown as they stand) and takes every external ID from components.constants. One fact per line, so
-a widened grant shows as a one-line diff in review. Nothing is derived from the current time,
-so a manifest only changes when its stack file or the code does.
+Offline: reads the stack files only (stacks/Pulumi.<stack>.yaml or .yml), validates each with
+components.settings (placeholders allowed and shown as they stand) and takes every external ID from
+components.constants. A stack file that cannot be rendered stops both modes with exit 2, after every
+such file is listed, each with its problems; nothing is written then. One fact per line, so a
+widened grant shows as a one-line diff in review. Nothing is derived from the current time, so a
+manifest only changes when its stack file or the code does.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from components.constants import (  # noqa: E402
 )
 from components.groups import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
-from components.settings import Settings, SettingsError, settings_from_stack_file  # noqa: E402
-from components.stack_files import StackFileError, stack_file, stack_names  # noqa: E402
+from components.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
+from components.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
 
 MANIFESTS_DIR = "manifests"
 
@@ -206,18 +208,41 @@ def _protection(settings: Settings) -> list[str]:
     ]
 
 
-def render_stack(stack: str, root: Path) -> str:
-    """The manifest of a committed stack file; its placeholders are shown as they stand."""
+def render_stack(stack: str, path: Path, root: Path) -> str:
+    """The manifest of a committed stack file; its placeholders are shown as they stand.
+
+    Raises StackFileError naming the file. Read from `path` rather than through
+    settings_from_stack_file, so that one bad stack file does not hide the others' problems.
+    """
+    source = path.relative_to(root).as_posix()
+    own, others = split_namespaces(read_stack_config(path))
     try:
-        settings = settings_from_stack_file(stack, root, allow_placeholders=True)
+        settings = load_settings(own, stack, others, allow_placeholders=True)
     except SettingsError as error:
-        raise StackFileError(f"{stack_file(stack, root).relative_to(root)}: {error}") from None
-    return render(settings, stack_file(stack, root).relative_to(root).as_posix())
+        raise StackFileError(f"{source}: {str(error).replace(chr(10), chr(10) + '    ')}") from None
+    return render(settings, source)
+
+
+class BadStackFilesError(Exception):
+    """Every stack file no manifest can be rendered from; each problem names its file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 def expected_manifests(root: Path) -> dict[Path, str]:
-    """Manifest path -> its fresh content, for every committed stack file."""
-    return {root / MANIFESTS_DIR / f"{stack}.md": render_stack(stack, root) for stack in stack_names(root)}
+    """Manifest path -> its fresh content, for every committed stack file; raises BadStackFilesError."""
+    stacks, problems = find_stack_files(root)
+    manifests: dict[Path, str] = {}
+    for stack, path in sorted(stacks.items()):
+        try:
+            manifests[root / MANIFESTS_DIR / f"{stack}.md"] = render_stack(stack, path, root)
+        except StackFileError as error:
+            problems.append(str(error))
+    if problems:
+        raise BadStackFilesError(problems)
+    return manifests
 
 
 def stale_manifests(root: Path) -> list[str]:
@@ -255,8 +280,10 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args.check, root)
-    except StackFileError as error:
-        print(f"Cannot render the grant manifests: {error}", file=sys.stderr)
+    except BadStackFilesError as error:
+        print("Cannot render the grant manifests, fix each stack file listed:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
         return 2
 
 

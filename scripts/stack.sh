@@ -26,15 +26,13 @@ case "$action" in
   up | preview | rotate-now | verify | adopt) ;;
   *) fail "unknown action '$action' (expected up, preview, rotate-now, verify or adopt)" ;;
 esac
-if [ ! -f "stacks/Pulumi.$stack.yaml" ]; then
-  known=$(cd stacks && ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, -)
-  fail "there is no stack file stacks/Pulumi.$stack.yaml (committed stacks: ${known:-none})"
-fi
 if [ ! -x "$python" ]; then
   fail "$python is missing: run 'make install' first (or use 'make $action STACK=$stack')"
 fi
-# Placeholders and bad config stop here, before any credential is asked for or anything downloaded.
-"$python" scripts/check_stack.py "$stack" || exit 2
+# A missing stack file, placeholders and bad config stop here, before any credential is asked for
+# or anything downloaded. The stack file is found by the project's one rule (.yaml or .yml,
+# components/stack_files.py), and read by it for its secretsprovider.
+secrets_provider=$("$python" scripts/check_stack.py --print-secrets-provider -- "$stack") || exit 2
 
 missing=()
 # verify and adopt check their Entra and Cloudflare credentials themselves (ops/).
@@ -56,9 +54,14 @@ esac
 # The embedded default backend: a local, git-ignored state folder inside the checkout.
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
-  if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] && ! grep -q '^secretsprovider:' "stacks/Pulumi.$stack.yaml"; then
-    missing+=("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): the passphrase that encrypts the client secret in the local state; keep it safe")
-  fi
+  # Without a secretsprovider (or with the passphrase one), the state's secrets need the passphrase.
+  case "$secrets_provider" in
+    "" | default | passphrase)
+      if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+        missing+=("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): the passphrase that encrypts the client secret in the local state; keep it safe")
+      fi
+      ;;
+  esac
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -297,8 +297,9 @@ def stack_file_config(stack: str) -> dict[str, Any]:
     """A committed stack file's config, keyed as the engine keys it (`<project>:<key>`), with its
     placeholders filled in by fake values (a committed file holds placeholders until edited)."""
     from components.settings import is_placeholder
+    from components.stack_files import read_stack_config, stack_file
 
-    document = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    config = read_stack_config(stack_file(stack))
 
     def fill(key: str, value: Any) -> Any:
         if isinstance(value, list):
@@ -313,7 +314,7 @@ def stack_file_config(stack: str) -> dict[str, Any]:
             return TEAM_DOMAIN.split(".")[0]
         return fake_guid("placeholder", value)
 
-    return {key: fill(key, value) for key, value in (document.get("config") or {}).items()}
+    return {key: fill(key, value) for key, value in config.items()}
 
 
 def engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:

@@ -31,7 +31,7 @@ from adopt_fakes import (
 )
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE_TOKEN, GRAPH_TOKEN, FakeCredential
 
-from components import adoption
+from components import adoption, stack_yaml
 from components.constants import NON_GALLERY_TEMPLATE_ID
 from components.settings import settings_from_stack_file
 from components.stack_files import ROOT
@@ -357,6 +357,13 @@ def test_replace_block_removes_an_old_block_in_the_middle(root: Path) -> None:
     assert config["entra-cloudflare:adopt"] == {"login-app": f"/applications/{LOGIN_APP}"}
     assert config["entra-cloudflare:protect"] is False and "# a comment" in updated
     assert updated.index("protect") < updated.index("entra-cloudflare:adopt:")
+
+
+@pytest.mark.parametrize("name", ["0o17", "0777", "off", "2024-01-01", "1_000", "plain name"])
+def test_a_written_name_reads_back_as_written_by_pulumis_yaml_and_yaml_1_1(name: str) -> None:
+    line = adopt.render_block({name: name})[-1]
+    assert stack_yaml.load(line.strip()) == {name: name}
+    assert yaml.safe_load(line.strip()) == {name: name}
 
 
 def test_the_users_names_are_what_is_searched(root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter) -> None:

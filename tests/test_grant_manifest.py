@@ -64,6 +64,33 @@ def test_check_mode_fails_listing_a_stale_manifest(tmp_path: Path, capsys: pytes
     assert not (tmp_path / "manifests" / "gone.md").exists()
 
 
+def test_every_bad_stack_file_is_reported_in_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
+    stacks = tmp_path / "stacks"
+    (stacks / "Pulumi.broken.yaml").write_text("config: [\n")
+    (stacks / "Pulumi.typo.yml").write_text("confg: {}\n")
+    (stacks / "Pulumi.invalid.yaml").write_text("config:\n  entra-cloudflare:secretRotationDays: 0\n")
+    (stacks / "Pulumi.two.yaml").write_text("config: {}\n")
+    (stacks / "Pulumi.two.yml").write_text("config: {}\n")
+    (stacks / "Pulumi.a b.yaml").write_text("config: {}\n")
+    manifests = {path: path.read_text() for path in (tmp_path / "manifests").glob("*.md")}
+
+    for args in ([], ["--check"]):
+        assert grant_manifest.main(args, root=tmp_path) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Cannot render the grant manifests, fix each stack file listed:\n")
+        assert "  - stacks/Pulumi.broken.yaml: cannot be read as YAML: line 2" in err
+        assert "  - stacks/Pulumi.typo.yml: unknown top-level key 'confg'" in err
+        assert "  - stacks/Pulumi.invalid.yaml: invalid stack configuration" in err
+        assert "      - secretRotationDays: got 0" in err
+        assert "  - a stack has two stack files: stacks/Pulumi.two.yaml and Pulumi.two.yml" in err
+        assert "  - stacks/Pulumi.a b.yaml: 'a b' is not a valid stack name" in err
+        assert "Traceback" not in err
+    assert {path: path.read_text() for path in (tmp_path / "manifests").glob("*.md")} == manifests
+
+
 def test_adding_a_sign_in_group_adds_exactly_its_lines() -> None:
     raw = stack_config("dev")
     widened = copy.deepcopy(raw)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from harness import (
 )
 
 from components.settings import SettingsError
-from components.stack_files import stack_names
+from components.stack_files import StackFileError, stack_names
 
 STACKS = stack_names()
 LONG_LIVED = ("login-app", "login-service-principal", "scim-app", "identity-provider-login-method")
@@ -177,6 +179,46 @@ def test_bad_config_fails_before_any_resource_is_declared() -> None:
     assert [p.key for p in caught.value.problems] == ["cloudflareAccountId", "prompt"]
     assert monitor.registrations == {}
     assert mocks.calls == {}
+
+
+def stack_file_written_as(monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None]) -> None:
+    """Have run_program's stack file changed by `change` after it is written."""
+    import harness
+
+    write = harness.write_stack_file
+
+    def write_then_change(root: Path, stack: str, config: dict[str, Any]) -> Path:
+        path = write(root, stack, config)
+        change(path)
+        return path
+
+    monkeypatch.setattr(harness, "write_stack_file", write_then_change)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda path: path.with_suffix(".yml").write_text(path.read_text()), "two stack files"),
+        (lambda path: path.write_text("config: [\n"), "cannot be read as YAML"),
+    ],
+    ids=["doubled", "unreadable"],
+)
+def test_a_bad_stack_file_fails_the_program_before_any_resource_is_declared(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None], message: str
+) -> None:
+    stack_file_written_as(monkeypatch, change)
+    mocks = EngineLikeMocks()
+    monitor = RecordingMonitor(mocks)
+    with pytest.raises(StackFileError, match=message):
+        run_program(minimal_config(), mocks=mocks, monitor=monitor)
+    assert monitor.registrations == {}
+    assert mocks.calls == {}
+
+
+def test_without_a_stack_file_the_program_reads_the_engine_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    stack_file_written_as(monkeypatch, Path.unlink)
+    run = run_program(minimal_config(teamName="from-engine"))
+    assert run.exports["teamDomain"] == "from-engine.cloudflareaccess.com"
 
 
 def test_client_secret_value_is_secret_in_state() -> None:

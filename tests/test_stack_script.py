@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ SECRET_URN = (
     "ApplicationPassword::login-client-secret"
 )
 PLACEHOLDER_MESSAGE = "entra-cloudflare:cloudflareAccountId still holds the example value"
+CHECK_DEV = "scripts/check_stack.py --print-secrets-provider -- dev"
 SERVICE_PRINCIPAL = {"ARM_CLIENT_ID": "00000000-0000-0000-0000-000000000001", "ARM_USE_OIDC": "true"}
 
 
@@ -98,7 +100,7 @@ def test_placeholders_stop_it_before_any_credential_check_download_or_build(tmp_
     assert result.returncode == 2
     assert PLACEHOLDER_MESSAGE in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
-    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+    assert log(tmp_path, "python") == [CHECK_DEV]
     assert log(tmp_path, "make") == []
     assert not (tmp_path / "cli").exists()
     assert not (tmp_path / "state").exists()
@@ -110,16 +112,85 @@ def test_without_credentials_it_stops_naming_each_one_before_fetching_the_cli(tm
     assert "CLOUDFLARE_API_TOKEN" in result.stderr
     assert "az login" in result.stderr
     assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
-    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+    assert log(tmp_path, "python") == [CHECK_DEV]
     assert log(tmp_path, "make") == []
     assert not (tmp_path / "state").exists()
 
 
 def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
-    result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path))
+    result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path), VENV_PYTHON=sys.executable)
     assert result.returncode == 2
-    assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev,prod)" in result.stderr
-    assert log(tmp_path, "python") == []
+    assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev, prod)" in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" not in result.stderr
+    assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
+
+
+def project_with_stack_file(tmp_path: Path, name: str, text: str) -> Path:
+    """A copy of what scripts/stack.sh runs on, with `stacks/<name>` its only stack file (and the fake
+    tools, an Entra sign-in included)."""
+    fake_tools(tmp_path, az_logged_in=True)
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "components", project / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "scripts").mkdir()
+    for script in ("stack.sh", "check_stack.py", "pulumi_cli.py"):
+        shutil.copy2(ROOT / "scripts" / script, project / "scripts" / script)
+    shutil.copy2(ROOT / ".pulumi.version", project)
+    (project / "stacks").mkdir()
+    (project / "stacks" / name).write_text(text)
+    return project
+
+
+def run_copy(tmp_path: Path, project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PULUMI_BACKEND_URL": f"file://{tmp_path}/state",
+        "VENV_PYTHON": sys.executable,
+        "CLOUDFLARE_API_TOKEN": "test-token",
+        **env,
+    }
+    return subprocess.run(
+        ["bash", str(project / "scripts" / "stack.sh"), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=30,
+        check=False,
+    )
+
+
+VALID_CONFIG = (
+    "config:\n"
+    "  entra-cloudflare:cloudflareAccountId: 0123456789abcdef0123456789abcdef\n"
+    "  entra-cloudflare:teamName: acme-test\n"
+    "  entra-cloudflare:signInGroups: [Engineering]\n"
+)
+
+
+def test_a_yml_only_stack_is_found_by_the_one_rule(tmp_path: Path) -> None:
+    project = project_with_stack_file(tmp_path, "Pulumi.qa.eu.yml", VALID_CONFIG)
+    result = run_copy(tmp_path, project, "preview", "qa.eu", PULUMI_CONFIG_PASSPHRASE="")
+    assert result.returncode == 0, result.stderr
+    assert log(tmp_path, "pulumi")[-1] == "preview --policy-pack policy --diff --stack qa.eu"
+
+
+def test_a_secrets_provider_in_a_yml_stack_file_means_no_passphrase_is_needed(tmp_path: Path) -> None:
+    project = project_with_stack_file(tmp_path, "Pulumi.qa.yml", VALID_CONFIG)
+    without = run_copy(tmp_path, project, "preview", "qa")
+    assert without.returncode == 2
+    assert "PULUMI_CONFIG_PASSPHRASE" in without.stderr
+
+    (project / "stacks" / "Pulumi.qa.yml").write_text("secretsprovider: awskms://alias/entra-cf\n" + VALID_CONFIG)
+    result = run_copy(tmp_path, project, "preview", "qa")
+    assert result.returncode == 0, result.stderr
+    assert log(tmp_path, "pulumi")[-1] == "preview --policy-pack policy --diff --stack qa"
+
+
+def test_the_passphrase_secrets_provider_still_needs_the_passphrase(tmp_path: Path) -> None:
+    project = project_with_stack_file(tmp_path, "Pulumi.qa.yaml", "secretsprovider: passphrase\n" + VALID_CONFIG)
+    result = run_copy(tmp_path, project, "preview", "qa")
+    assert result.returncode == 2
+    assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
 
 
 def test_service_principal_without_a_credential_is_refused(tmp_path: Path) -> None:
@@ -163,7 +234,7 @@ def test_up_checks_then_builds_the_policy_venv_then_deploys_on_the_local_backend
         PULUMI_CONFIG_PASSPHRASE="",
     )
     assert result.returncode == 0, result.stderr
-    assert log(tmp_path, "python") == ["scripts/check_stack.py dev", "scripts/pulumi_cli.py"]
+    assert log(tmp_path, "python") == [CHECK_DEV, "scripts/pulumi_cli.py"]
     assert log(tmp_path, "make") == ["-q policy-install", "-s policy-install"]
     assert log(tmp_path, "pulumi") == [
         "stack select --create --non-interactive dev",
@@ -237,7 +308,7 @@ def test_verify_still_needs_the_state_passphrase(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
-    assert log(tmp_path, "python") == ["scripts/check_stack.py dev"]
+    assert log(tmp_path, "python") == [CHECK_DEV]
 
 
 def make_dry_run(*args: str) -> list[str]:
@@ -267,3 +338,29 @@ def test_the_real_check_refuses_the_unedited_dev_stack_before_any_credential_che
     assert "your own value in place of the placeholder" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
     assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
+
+
+def check_stack(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_stack.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_check_stack_help_is_help_not_a_stack_name() -> None:
+    for flag in ("--help", "-h"):
+        result = check_stack(flag)
+        assert result.returncode == 0
+        assert result.stdout.startswith("usage: scripts/check_stack.py [-h]")
+        assert "stack" in result.stdout and result.stderr == ""
+
+
+def test_check_stack_refuses_bad_arguments_with_its_usage() -> None:
+    for args in ((), ("dev", "prod"), ("--bogus", "dev")):
+        result = check_stack(*args)
+        assert result.returncode == 2
+        assert result.stderr.startswith("usage: scripts/check_stack.py")
+        assert "Traceback" not in result.stderr

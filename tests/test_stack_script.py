@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from components.stack_files import stack_names
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "stack.sh"
 VERSION = (ROOT / ".pulumi.version").read_text().strip()
@@ -120,7 +122,7 @@ def test_without_credentials_it_stops_naming_each_one_before_fetching_the_cli(tm
 def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path), VENV_PYTHON=sys.executable)
     assert result.returncode == 2
-    assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev, prod)" in result.stderr
+    assert f"no stack file stacks/Pulumi.qa.yaml (committed stacks: {', '.join(stack_names())})" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
     assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
 

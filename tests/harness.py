@@ -10,6 +10,8 @@ Imported by the tests and by `scripts/benchmark.py`; `conftest.py` holds fixture
   structured ones, secrets listed as secret keys).
 - Outputs listed in `additional_secret_outputs` come back as secrets, as the engine makes them,
   and so do the fields the real providers mark sensitive (Cloudflare's SCIM secret).
+- `run_component` declares one component from explicit Args under the same mocks and monitor,
+  with no __main__.py or stack config: the unit of a component test.
 - Lookups return realistic values, with Microsoft Graph's scope table written out here on its
   own (not imported from the code under test) so a wrong constant fails a test.
 """
@@ -26,7 +28,7 @@ import tempfile
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -224,6 +226,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: EngineLikeMocks):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        # URN -> what a component passed to `register_outputs`, secrets wrapped as in state.
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
         # Registrations arrive on several executor threads at once: a URN is claimed under this
         # lock before it is registered, so two registrations of one URN cannot both pass.
@@ -263,6 +267,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             import_id=request.importId,
         )
         return type(response)(urn=response.urn, id=response.id, object=_serialize(outputs))
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 (gRPC method name)
+        self.registered_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
 
 def _serialize(outputs: dict[str, Any]):
@@ -433,6 +441,42 @@ def run_program(
             rotation.utcnow = original_clock
     if monitor.errors:
         raise RuntimeError("; ".join(monitor.errors))
+    return ProgramRun(monitor=monitor, mocks=mocks, exports=exports)
+
+
+def run_component(
+    build: Callable[[], pulumi.Resource | Mapping[str, pulumi.Input[Any]]],
+    stack: str = "test",
+    mocks: EngineLikeMocks | None = None,
+) -> ProgramRun:
+    """Run `build`, which declares one component from explicit Args, under the mocks and monitor
+    of `run_program`, with no __main__.py, settings or stack config.
+
+    `build` returns the component, and the exports are then the outputs it registered, or a dict
+    of Outputs to export. Either way they are resolved as the engine records them: a secret stays
+    wrapped (`is_secret`; `reveal` for the value), where `run_program`'s exports are plain.
+    """
+    mocks = mocks or EngineLikeMocks()
+    monitor = RecordingMonitor(mocks)
+    exported: dict[str, Any] = {}
+    component_urn: list[str] = []
+
+    async def record(values: Mapping[str, Any]) -> None:
+        exported.update(rpc.deserialize_properties(await rpc.serialize_properties(values, {})))
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        built = build()
+        if isinstance(built, pulumi.Resource):
+            return built.urn.apply(component_urn.append)
+        return pulumi.Output.from_input(record(built))
+
+    with mock_runtime(stack, mocks, monitor):
+        program()
+    if monitor.errors:
+        raise RuntimeError("; ".join(monitor.errors))
+    # Read after the run: a component's outputs are registered after its URN resolves.
+    exports = monitor.registered_outputs[component_urn[0]] if component_urn else exported
     return ProgramRun(monitor=monitor, mocks=mocks, exports=exports)
 
 

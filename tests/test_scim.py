@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from harness import fake_guid, is_secret_at, minimal_config, reveal, run_program
 
 GUID = "6a1f3c9d-2b4e-4f60-8a7b-9c0d1e2f3a4b"
@@ -98,17 +97,3 @@ def test_outputs_name_the_endpoint_app_and_job_but_never_the_secret() -> None:
     assert run.exports["scimServicePrincipalObjectId"] == scim_app.outputs["servicePrincipalObjectId"]
     assert run.exports["scimProvisioningJobId"] == fake_guid(run.one("SynchronizationJob").type, "scim-job")
     assert returned["secret"] not in repr(run.exports)
-
-
-def test_missing_scim_secret_fails_with_a_pointer_to_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness import EngineLikeMocks
-
-    class ImportedLoginMethod(EngineLikeMocks):
-        def new_resource(self, args):
-            resource_id, state = super().new_resource(args)
-            if "scimConfig" in state and isinstance(state["scimConfig"], dict):
-                state["scimConfig"] = {k: v for k, v in state["scimConfig"].items() if k != "secret"}
-            return resource_id, state
-
-    with pytest.raises(Exception, match="Cloudflare returned no SCIM secret"):
-        run_program(minimal_config(), mocks=ImportedLoginMethod())

@@ -1,59 +1,77 @@
-"""SCIM provisioning (components/scim.py) under the mock runtime."""
+"""SCIM provisioning (components/scim.py) under the mock runtime.
+
+Component tests build `ScimProvisioning` alone from explicit `ScimProvisioningArgs`
+(`run_component`): the SCIM app, its credentials, assignments and job, their wiring and secrets,
+and its outputs. Whole-program tests (`run_program`, marked below) cover the composition: the
+endpoint and token Cloudflare returned reaching Entra, names and groups from the settings, SCIM
+switched off, and the stack outputs __main__.py exports.
+"""
 
 from __future__ import annotations
 
-from harness import fake_guid, is_secret_at, minimal_config, reveal, run_program
+from dataclasses import replace
+from typing import Any
+
+from harness import ProgramRun, fake_guid, is_secret_at, minimal_config, reveal, run_component, run_program
+
+from components.scim import ScimProvisioning, ScimProvisioningArgs
 
 GUID = "6a1f3c9d-2b4e-4f60-8a7b-9c0d1e2f3a4b"
+ENGINEERING = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
+CONTRACTORS = "1d2e3f4a-5b6c-4d7e-9f80-91a2b3c4d5e6"
 SCIM_TYPES = ("ApplicationFromTemplate", "SynchronizationSecret", "SynchronizationJob")
+NON_GALLERY_TEMPLATE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
+# The identity provider's outputs, passed plain: the component must make the token a secret itself.
+ARGS = ScimProvisioningArgs(
+    display_name="Cloudflare Access SCIM (test)",
+    scim_endpoint="https://acme-test.cloudflareaccess.com/populations/0a1b2c3d/scim/v2",
+    scim_secret="scim-token-from-cloudflare",
+    groups={"engineering": ENGINEERING},
+)
 
 
-def test_scim_app_is_a_separate_non_gallery_enterprise_app() -> None:
-    run = run_program(minimal_config(), stack="dev")
-    scim_app = run.one("ApplicationFromTemplate")
-    assert scim_app.inputs == {
-        "displayName": "Cloudflare Access SCIM (dev)",
-        "templateId": "8adf8e6e-67b2-4cf2-a259-e3dc5476c621",
+def scim(**changes: Any) -> ProgramRun:
+    args = replace(ARGS, **changes)
+    return run_component(lambda: ScimProvisioning("scim", args))
+
+
+def credentials(run: ProgramRun) -> list[dict[str, Any]]:
+    return sorted(reveal(run.one("SynchronizationSecret").inputs["credentials"]), key=lambda c: c["key"])
+
+
+# --- the component ---------------------------------------------------------------------------------
+
+
+def test_scim_app_is_a_non_gallery_enterprise_app_with_the_given_name() -> None:
+    assert scim(display_name="CF SCIM").one("ApplicationFromTemplate").inputs == {
+        "displayName": "CF SCIM",
+        "templateId": NON_GALLERY_TEMPLATE,
     }
-    login_app = run.named("login-app")
-    assert scim_app.outputs["applicationObjectId"] != login_app.outputs["objectId"]
-
-
-def test_app_name_is_configurable() -> None:
-    run = run_program(minimal_config(scim={"appName": "CF SCIM"}))
-    assert run.one("ApplicationFromTemplate").inputs["displayName"] == "CF SCIM"
 
 
 def test_secret_and_job_sit_on_the_scim_apps_service_principal() -> None:
-    run = run_program(minimal_config())
+    run = scim()
     scim_sp = run.one("ApplicationFromTemplate").outputs["servicePrincipalId"]
-    login_sp = run.named("login-service-principal").outputs["objectId"]
     for kind in ("SynchronizationSecret", "SynchronizationJob"):
-        target = run.one(kind).inputs["servicePrincipalId"]
-        assert target == scim_sp
-        assert login_sp not in target
+        assert run.one(kind).inputs["servicePrincipalId"] == scim_sp
 
 
-def test_endpoint_and_token_are_exactly_what_cloudflare_returned() -> None:
-    run = run_program(minimal_config())
-    returned = reveal(run.named("identity-provider-login-method").outputs["scimConfig"])
-    credentials = reveal(run.one("SynchronizationSecret").inputs["credentials"])
-    assert sorted(credentials, key=lambda c: c["key"]) == [
-        {"key": "BaseAddress", "value": returned["scimBaseUrl"]},
-        {"key": "SecretToken", "value": returned["secret"]},
+def test_credentials_are_exactly_the_given_endpoint_and_token() -> None:
+    assert credentials(scim()) == [
+        {"key": "BaseAddress", "value": "https://acme-test.cloudflareaccess.com/populations/0a1b2c3d/scim/v2"},
+        {"key": "SecretToken", "value": "scim-token-from-cloudflare"},
     ]
-    assert returned["scimBaseUrl"].startswith("https://acme-test.cloudflareaccess.com/populations/")
-    assert returned["secret"].startswith("scim-secret-")
 
 
 def test_token_reaches_entra_only_as_a_secret() -> None:
-    secret = run_program(minimal_config()).one("SynchronizationSecret")
+    secret = scim().one("SynchronizationSecret")
     token_index = [c["key"] for c in reveal(secret.inputs["credentials"])].index("SecretToken")
     assert is_secret_at(secret.inputs["credentials"], token_index, "value")
 
 
 def test_job_uses_the_scim_template_is_enabled_and_depends_on_the_secret() -> None:
-    run = run_program(minimal_config())
+    run = scim()
     job = run.one("SynchronizationJob")
     assert job.inputs["templateId"] == "scim"
     assert job.inputs["enabled"] is True
@@ -61,17 +79,71 @@ def test_job_uses_the_scim_template_is_enabled_and_depends_on_the_secret() -> No
 
 
 def test_every_provisioning_group_is_assigned_with_the_user_role() -> None:
-    run = run_program(minimal_config(scim={"groups": ["Engineering", GUID, "Contractors"]}))
+    run = scim(groups={"engineering": ENGINEERING, GUID: GUID, "contractors": CONTRACTORS})
     scim_sp = run.one("ApplicationFromTemplate").outputs["servicePrincipalObjectId"]
-    assignments = [r for r in run.of_type("AppRoleAssignment") if r.name.startswith("scim-assignment-")]
-    assert sorted(
-        (a.inputs["principalObjectId"], a.inputs["appRoleId"], a.inputs["resourceObjectId"]) for a in assignments
-    ) == sorted(
-        (principal, "18d14569-c3bd-439b-9a66-3a2aee01d14f", scim_sp)
-        for principal in (fake_guid("group", "Engineering"), GUID, fake_guid("group", "Contractors"))
-    )
+    assignments = run.of_type("AppRoleAssignment")
+    assert {a.name: a.inputs for a in assignments} == {
+        f"scim-assignment-{group_slug}": {
+            "appRoleId": USER_ROLE,
+            "principalObjectId": object_id,
+            "resourceObjectId": scim_sp,
+        }
+        for group_slug, object_id in (("engineering", ENGINEERING), (GUID, GUID), ("contractors", CONTRACTORS))
+    }
     job = run.one("SynchronizationJob")
     assert all(a.urn in job.dependencies for a in assignments)
+
+
+def test_children_are_parented_to_the_component() -> None:
+    run = scim()
+    component = run.one("entracf:scim:ScimProvisioning")
+    children = {r.name: r.parent for r in run.registrations if r is not component}
+    assert children == dict.fromkeys(
+        ["scim-app", "scim-assignment-engineering", "scim-secret", "scim-job"], component.urn
+    )
+
+
+def test_outputs_name_the_app_and_job_but_never_the_token() -> None:
+    run = scim()
+    scim_app = run.one("ApplicationFromTemplate")
+    assert run.exports == {
+        "app_object_id": scim_app.outputs["applicationObjectId"],
+        "service_principal_object_id": scim_app.outputs["servicePrincipalObjectId"],
+        "job_id": fake_guid(run.one("SynchronizationJob").type, "scim-job"),
+    }
+    assert "scim-token-from-cloudflare" not in repr(run.exports)
+
+
+# --- whole program: SCIM in the composition --------------------------------------------------------
+
+
+def test_endpoint_and_token_are_exactly_what_cloudflare_returned() -> None:
+    run = run_program(minimal_config())
+    returned = reveal(run.named("identity-provider-login-method").outputs["scimConfig"])
+    assert credentials(run) == [
+        {"key": "BaseAddress", "value": returned["scimBaseUrl"]},
+        {"key": "SecretToken", "value": returned["secret"]},
+    ]
+    assert returned["scimBaseUrl"].startswith("https://acme-test.cloudflareaccess.com/populations/")
+    assert returned["secret"].startswith("scim-secret-")
+
+
+def test_app_name_defaults_to_include_the_stack_and_is_configurable() -> None:
+    default = run_program(minimal_config(), stack="dev").one("ApplicationFromTemplate")
+    assert default.inputs["displayName"] == "Cloudflare Access SCIM (dev)"
+    named = run_program(minimal_config(scim={"appName": "CF SCIM"})).one("ApplicationFromTemplate")
+    assert named.inputs["displayName"] == "CF SCIM"
+
+
+def test_configured_provisioning_groups_are_resolved_and_assigned_by_slug() -> None:
+    run = run_program(minimal_config(scim={"groups": ["Engineering", GUID]}))
+    principals = {
+        r.name: r.inputs["principalObjectId"] for r in run.of_type("AppRoleAssignment") if r.name.startswith("scim-")
+    }
+    assert principals == {
+        "scim-assignment-engineering": fake_guid("group", "Engineering"),
+        f"scim-assignment-{GUID}": GUID,
+    }
 
 
 def test_provisioning_groups_default_to_sign_in_groups() -> None:

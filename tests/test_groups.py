@@ -1,10 +1,16 @@
-"""Group resolution (components/groups.py) and Access groups (components/access_groups.py)."""
+"""Group resolution (components/groups.py) and Access groups (components/access_groups.py).
+
+Whole-program tests (`run_program`): resolution spans the program's lists, and the Access group
+tests cover the composition (groups resolved, on this stack's login method, exported). The one
+component test builds `AccessGroups` alone from explicit `AccessGroupsArgs` (`run_component`).
+"""
 
 from __future__ import annotations
 
 import pytest
-from harness import EngineLikeMocks, fake_guid, minimal_config, run_program
+from harness import ACCOUNT_ID, EngineLikeMocks, fake_guid, minimal_config, run_component, run_program
 
+from components.access_groups import AccessGroups, AccessGroupsArgs
 from components.groups import LOOKUP_BATCH
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
@@ -60,6 +66,41 @@ def test_a_name_no_group_or_several_groups_have_fails_the_run_naming_it(
     mocks = EngineLikeMocks(missing_groups=frozenset(missing), ambiguous_groups=frozenset(ambiguous))
     with pytest.raises(Exception, match=message):
         run_program(minimal_config(signInGroups=["Engineering", "Finance"]), mocks=mocks)
+
+
+def test_access_groups_component_includes_each_given_group_on_the_given_login_method() -> None:
+    engineering = fake_guid("group", "Engineering")
+    args = AccessGroupsArgs(
+        account_id=ACCOUNT_ID,
+        identity_provider_id="login-method-id",
+        groups={"Engineers": engineering, "Platform Admins": GUID},
+        adopt={"access-groups-platform-admins": f"accounts/{ACCOUNT_ID}/existing"},
+    )
+    run = run_component(lambda: AccessGroups("access-groups", args))
+    component = run.one("entracf:access:AccessGroups")
+    groups = {r.name: r for r in run.of_type("ZeroTrustAccessGroup")}
+    assert {name: (r.inputs, r.parent, r.import_id) for name, r in groups.items()} == {
+        f"access-groups-{slug}": (
+            {
+                "accountId": ACCOUNT_ID,
+                "name": access_name,
+                "includes": [{"azureAd": {"id": object_id, "identityProviderId": "login-method-id"}}],
+            },
+            component.urn,
+            import_id,
+        )
+        for slug, access_name, object_id, import_id in (
+            ("engineers", "Engineers", engineering, ""),
+            ("platform-admins", "Platform Admins", GUID, f"accounts/{ACCOUNT_ID}/existing"),
+        )
+    }
+    group_type = groups["access-groups-engineers"].type
+    assert run.exports == {
+        "ids": {
+            "Engineers": fake_guid(group_type, "access-groups-engineers"),
+            "Platform Admins": fake_guid(group_type, "access-groups-platform-admins"),
+        }
+    }
 
 
 def test_access_group_includes_the_entra_group_on_this_stacks_login_method() -> None:

@@ -108,7 +108,11 @@ class IdentityProvider(pulumi.ComponentResource):
         if args.scim.enabled:
             # `scim_config.secret` would be `Output.secret` (a static method), not the field, so
             # the computed fields are read through apply.
-            self.scim_endpoint = login_method.scim_config.apply(lambda c: _computed_scim_field(c, "scim_base_url"))
+            # The SDK makes all of `scim_config` secret for the sake of its secret field; the
+            # endpoint is a URL the dashboard shows to anyone, so the `scimEndpoint` output is plain.
+            self.scim_endpoint = pulumi.Output.unsecret(
+                login_method.scim_config.apply(lambda c: _computed_scim_field(c, "scim_base_url"))
+            )
             returned = login_method.scim_config.apply(lambda c: c.secret if c else None)
             override = pulumi.Output.from_input(args.scim_secret_override)
             self.scim_secret = pulumi.Output.secret(

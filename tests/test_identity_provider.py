@@ -143,8 +143,10 @@ def test_scim_off_when_disabled() -> None:
 def test_scim_endpoint_and_secret_are_what_cloudflare_returned_the_secret_as_a_secret() -> None:
     run = scim_outputs()
     returned = reveal(run.named("identity-provider-login-method").outputs["scimConfig"])
-    # Revealed: the SDK lifts the secret field's secretness to all of `scimConfig`, endpoint included.
-    assert reveal(run.exports["scim_endpoint"]) == returned["scimBaseUrl"]
+    # The SDK lifts the secret field's secretness to all of `scimConfig`; the endpoint is made plain.
+    assert is_secret_at(run.named("identity-provider-login-method").outputs["scimConfig"], "secret")
+    assert not is_secret(run.exports["scim_endpoint"])
+    assert run.exports["scim_endpoint"] == returned["scimBaseUrl"]
     assert returned["scimBaseUrl"].startswith("https://acme-test.cloudflareaccess.com/populations/")
     assert is_secret(run.exports["scim_secret"])
     assert reveal(run.exports["scim_secret"]) == returned["secret"]

@@ -18,12 +18,10 @@ from components.identity_provider import (
 )
 from components.login_app import LoginApp, LoginAppArgs
 from components.scim import ScimProvisioning, ScimProvisioningArgs
-from components.settings import load_settings
-from components.stack_config import read_config
+from components.stack_config import stack_settings
 
 # Pulumi runs the program in the project folder, where stacks/ lives.
-own_config, other_namespaces = read_config(pulumi.get_project(), pulumi.get_stack(), Path.cwd())
-settings = load_settings(own_config, pulumi.get_stack(), other_namespaces)
+settings = stack_settings(pulumi.get_project(), pulumi.get_stack(), Path.cwd())
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 

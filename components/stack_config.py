@@ -15,8 +15,18 @@ from typing import Any
 
 import pulumi
 
-from components.settings import ENGINE_SECRET, Settings, keys_of, split_namespaces
-from components.stack_files import NoStackFileError, read_stack_config, stack_file
+from components.settings import ENGINE_SECRET, Settings, SettingsError, keys_of, load_settings, split_namespaces
+from components.stack_files import NoStackFileError, StackFileError, read_stack_config, stack_file
+
+
+def stack_settings(project: str, stack: str, root: Path) -> Settings:
+    """The stack's validated Settings. A bad stack file or configuration stops the program with a
+    `pulumi.RunError`, which Pulumi reports as its message alone, without a Python traceback."""
+    try:
+        own, others = read_config(project, stack, root)
+        return load_settings(own, stack, others)
+    except (StackFileError, SettingsError) as error:
+        raise pulumi.RunError(f"Stack {stack}: {error}") from None
 
 
 def read_config(project: str, stack: str, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:

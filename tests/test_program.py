@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from harness import (
     FIXED_NOW,
@@ -20,8 +21,7 @@ from harness import (
     stack_file_config,
 )
 
-from components.settings import SettingsError
-from components.stack_files import StackFileError, stack_names
+from components.stack_files import stack_names
 
 STACKS = stack_names()
 LONG_LIVED = ("login-app", "login-service-principal", "scim-app", "identity-provider-login-method")
@@ -174,9 +174,12 @@ def test_end_date_is_in_the_future_and_within_limits(days: int, now: datetime) -
 def test_bad_config_fails_before_any_resource_is_declared() -> None:
     mocks = EngineLikeMocks()
     monitor = RecordingMonitor(mocks)
-    with pytest.raises(SettingsError) as caught:
+    # A RunError: Pulumi prints its message alone, not a Python traceback.
+    with pytest.raises(pulumi.RunError) as caught:
         run_program(minimal_config(cloudflareAccountId="not-an-account", prompt="always"), mocks=mocks, monitor=monitor)
-    assert [p.key for p in caught.value.problems] == ["cloudflareAccountId", "prompt"]
+    message = str(caught.value)
+    assert message.startswith("Stack dev: invalid stack configuration (2 problem(s)):")
+    assert "- cloudflareAccountId: got 'not-an-account'" in message and "- prompt: got 'always'" in message
     assert monitor.registrations == {}
     assert mocks.calls == {}
 
@@ -209,7 +212,7 @@ def test_a_bad_stack_file_fails_the_program_before_any_resource_is_declared(
     stack_file_written_as(monkeypatch, change)
     mocks = EngineLikeMocks()
     monitor = RecordingMonitor(mocks)
-    with pytest.raises(StackFileError, match=message):
+    with pytest.raises(pulumi.RunError, match=f"^Stack dev: .*{message}"):
         run_program(minimal_config(), mocks=mocks, monitor=monitor)
     assert monitor.registrations == {}
     assert mocks.calls == {}

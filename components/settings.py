@@ -92,8 +92,11 @@ _PLACEHOLDER = re.compile(r"^<.+>$", re.DOTALL)
 # formatting characters (zero-width space, bidirectional overrides, byte order mark) that make two
 # different names look the same. Zero-width (non-)joiners stay allowed: scripts and emoji use them.
 _ALLOWED_FORMAT = {"\u200c", "\u200d"}
-# How much of a bad value a problem quotes.
+# How much of a bad key or value a problem quotes.
 _SHOWN_LENGTH = 120
+# What a problem shows for the value of a key nothing reads: a misspelt `apiToken` or `scimSecret`
+# may hold a credential, so its value is never echoed.
+UNREAD_VALUE = "<not shown: an unknown key's value may be a credential>"
 
 SPEC = "entracf:key"
 
@@ -317,13 +320,16 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
+        key = self.key if self.key.isprintable() else repr(self.key)[1:-1]
+        if len(key) > _SHOWN_LENGTH:
+            key = f"{key[:_SHOWN_LENGTH]}... ({len(self.key)} characters)"
         shown = repr(self.value)
         if len(shown) > _SHOWN_LENGTH:
             size = (
                 f"{len(self.value)} characters" if isinstance(self.value, str) else f"{len(shown)} characters as text"
             )
             shown = f"{shown[:_SHOWN_LENGTH]}... ({size})"
-        return f"{self.key}: got {shown}; expected {self.expected}"
+        return f"{key}: got {shown}; expected {self.expected}"
 
 
 def hidden_character(text: str) -> str | None:
@@ -457,7 +463,7 @@ class _Reader:
             else:
                 guess = difflib.get_close_matches(name, known, n=1)
                 hint = f"did you mean {prefix}{guess[0]}? " if guess else ""
-            self.fail(f"{prefix}{name}", value, f"{hint}one of the known keys: {', '.join(sorted(known))}")
+            self.fail(f"{prefix}{name}", UNREAD_VALUE, f"{hint}one of the known keys: {', '.join(sorted(known))}")
         return {attr: self.typed(f"{prefix}{spec.name}", raw.get(spec.name), spec) for attr, spec in specs}
 
     def groups(self, key: str, values: Iterable[Any], spec: KeySpec) -> tuple[GroupRef, ...]:
@@ -573,10 +579,10 @@ def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> Non
             else:
                 guess = difflib.get_close_matches(name, known, n=1)
                 hint = f"did you mean {namespace}:{guess[0]}? " if guess else ""
-            read.fail(full_key, value, f"{hint}a setting of the {namespace} provider: {', '.join(known)}")
+            read.fail(full_key, UNREAD_VALUE, f"{hint}a setting of the {namespace} provider: {', '.join(known)}")
             continue
         if namespace == "pulumi" and name in own_keys:
-            read.fail(full_key, value, f"{PROJECT_NAME}:{name}: this project's keys live in its own namespace")
+            read.fail(full_key, UNREAD_VALUE, f"{PROJECT_NAME}:{name}: this project's keys live in its own namespace")
             continue
         if namespace in KNOWN_NAMESPACES:
             continue
@@ -584,7 +590,7 @@ def _check_namespaces(read: _Reader, other_namespaces: Mapping[str, Any]) -> Non
         hint = f"did you mean {guess[0]}:{full_key.partition(':')[2]}? " if guess else ""
         read.fail(
             full_key,
-            value,
+            UNREAD_VALUE,
             f"{hint}a key of this project ({PROJECT_NAME}:) or of {', '.join(KNOWN_NAMESPACES)}; "
             "a key in any other namespace is read by nothing",
         )

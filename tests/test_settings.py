@@ -8,7 +8,7 @@ import pytest
 from harness import ACCOUNT_ID
 
 from components.groups import GroupRef, parse_group
-from components.settings import ENGINE_SECRET, Problem, Settings, SettingsError, load_settings
+from components.settings import ENGINE_SECRET, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 
@@ -133,7 +133,7 @@ def test_wrong_type_names_key_value_and_expectation(key: str, bad: Any, expected
 
 def test_unknown_key_is_reported_rather_than_ignored() -> None:
     problem = only_problem(pkceEnable=True)
-    assert (problem.key, problem.value) == ("pkceEnable", True)
+    assert (problem.key, problem.value) == ("pkceEnable", UNREAD_VALUE)
     assert "pkceEnabled" in problem.expected
 
 
@@ -385,7 +385,7 @@ def test_key_in_a_misspelt_namespace_is_an_error_naming_the_likely_key() -> None
     with pytest.raises(SettingsError) as caught:
         load_settings(valid(), "prod", {"entra-cloudfare:protect": True})
     [problem] = caught.value.problems
-    assert (problem.key, problem.value) == ("entra-cloudfare:protect", True)
+    assert (problem.key, problem.value) == ("entra-cloudfare:protect", UNREAD_VALUE)
     assert problem.expected.startswith("did you mean entra-cloudflare:protect?")
 
 
@@ -689,3 +689,30 @@ def test_a_group_display_name_longer_than_entra_allows_is_refused() -> None:
     problem = only_problem(signInGroups=["g" * 257])
     assert problem.key == "signInGroups[0]" and "at most 256 characters" in problem.expected
     assert load(signInGroups=["g" * 256]).sign_in_groups == (GroupRef("g" * 256),)
+
+
+@pytest.mark.parametrize(
+    ("own", "others"),
+    [
+        ({"apiToken": "TOPSECRET-1"}, {}),
+        ({"scim": {"secret": "TOPSECRET-1"}}, {}),
+        ({"scimsecret": "TOPSECRET-1"}, {}),
+        ({}, {"cloudflare:api_token": "TOPSECRET-1"}),
+        ({}, {"azuread:clientsecret": "TOPSECRET-1"}),
+        ({}, {"entra-cloudfare:scimSecret": "TOPSECRET-1"}),
+        ({}, {"pulumi:signInGroups": "TOPSECRET-1"}),
+    ],
+)
+def test_the_value_of_a_key_nothing_reads_is_never_echoed(own: dict[str, Any], others: dict[str, Any]) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(valid(**own), "dev", others)
+    assert "TOPSECRET" not in str(caught.value)
+    assert UNREAD_VALUE in str(caught.value)
+
+
+def test_keys_are_shown_escaped_and_shortened() -> None:
+    found = problems(**{"\x1b[2J\x1b[31mALL GOOD\rX": 1, "k" * 5000: 1})
+    text = str(SettingsError(found))
+    assert "\x1b" not in text and "\r" not in text
+    assert "\\x1b[2J" in text
+    assert "k" * 200 not in text and "(5000 characters)" in text

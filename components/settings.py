@@ -452,7 +452,7 @@ class _Reader:
         """Every key of `model` read from `raw` (unknown keys reported), by field name."""
         specs = keys_of(model)
         known = {spec.name for _, spec in specs}
-        for name, value in raw.items():
+        for name in raw:
             if name in known:
                 continue
             parent, _, child = name.partition(":")

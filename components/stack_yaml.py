@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _TAG = "tag:yaml.org,2002:"
 _NULL = r"~|null|Null|NULL|"
@@ -42,6 +42,10 @@ _INT_RANGE = (-(2**63), 2**64 - 1)
 _MAX_INT_CHARS = 24
 # Far deeper than any stack file, far shallower than Python's recursion limit.
 MAX_DEPTH = 64
+# Values a document may hold once every alias is expanded: far more than any stack file, far fewer
+# than an "alias bomb" (9 levels of 9 aliases make billions). yaml.v3 refuses those too
+# ("document contains excessive aliasing").
+MAX_EXPANDED_VALUES = 100_000
 
 # Plain values yaml.v3 types otherwise than the core schema: (private tag, pattern, why refused).
 _DEPARTURES = (
@@ -94,6 +98,12 @@ class StackFileLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def compose_document(self) -> Node | None:
+        node = super().compose_document()
+        if node is not None:
+            _expanded_size(node, {}, set())
+        return node
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         # PyYAML keeps the last of two equal keys; yaml.v3 refuses them, and so does this.
         first_lines: dict[Any, int] = {}
@@ -107,6 +117,33 @@ class StackFileLoader(yaml.SafeLoader):
                 raise _refuse(key_node, f"mapping key {key!r} already defined at line {first_lines[key]}")
             first_lines[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node: Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values `node` holds with its aliases expanded; refuses a value that contains
+    itself or a document that expands past MAX_EXPANDED_VALUES. Each node is counted once."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in open_nodes:
+        raise ComposerError(None, None, "an alias inside the value of its own anchor", node.start_mark)
+    open_nodes.add(id(node))
+    children: list[Node] = []
+    if isinstance(node, MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, SequenceNode):
+        children = node.value
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
+    open_nodes.discard(id(node))
+    if size > MAX_EXPANDED_VALUES:
+        raise ComposerError(
+            None,
+            None,
+            f"aliases expand it past {MAX_EXPANDED_VALUES} values (Pulumi refuses this too: excessive aliasing)",
+            node.start_mark,
+        )
+    sizes[id(node)] = size
+    return size
 
 
 def _refuse(node: Node, problem: str) -> ConstructorError:

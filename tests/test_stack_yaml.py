@@ -144,3 +144,26 @@ def test_a_stack_file_with_a_key_given_twice_names_the_key_and_line(tmp_path: Pa
         StackFileError, match="line 3, column 3: mapping key 'entra-cloudflare:protect' already defined at line 2"
     ):
         read_stack_config(path)
+
+
+def alias_bomb(levels: int, width: int = 9) -> str:
+    lines = ["config:", "  pulumi:l0: &l0 [x]"]
+    for level in range(1, levels + 1):
+        lines.append(f"  pulumi:l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * width)}]")
+    lines.append(f"  entra-cloudflare:teamName: *l{levels}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    with pytest.raises(yaml.YAMLError, match="excessive aliasing"):
+        load(alias_bomb(9))
+
+
+def test_a_value_that_contains_itself_is_refused() -> None:
+    with pytest.raises(yaml.YAMLError, match="its own anchor"):
+        load("config:\n  a: &a [1, *a]\n")
+
+
+def test_ordinary_aliases_stay_allowed() -> None:
+    document = load(alias_bomb(2, width=3))
+    assert len(document["config"]["entra-cloudflare:teamName"]) == 3

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -47,6 +48,10 @@ MAX_DEPTH = 64
 # ("document contains excessive aliasing").
 MAX_EXPANDED_VALUES = 100_000
 
+_DATE_PROBLEM = (
+    'a date: Pulumi reads it as a timestamp and passes it on rewritten ("2024-01-01 00:00:00 +0000 UTC"); quote it'
+)
+
 # Plain values yaml.v3 types otherwise than the core schema: (private tag, pattern, why refused).
 _DEPARTURES = (
     (
@@ -65,7 +70,7 @@ _DEPARTURES = (
     (
         "!yaml.v3-timestamp",
         r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}.*)?",
-        'a date: Pulumi reads it as a timestamp and passes it on rewritten ("2024-01-01 00:00:00 +0000 UTC"); quote it',
+        _DATE_PROBLEM,
     ),
 )
 
@@ -183,6 +188,40 @@ def _float(loader: StackFileLoader, node: Node) -> float:
     return math.nan if text.lower() == ".nan" else float(text)
 
 
+# yaml.v3's timestamp layouts (its allowedTimestampFormats, in Go's notation): a plain value that
+# parses with one of them becomes a timestamp; one that does not (`2024-02-30`, `2024-01-01T10:00`)
+# stays text.
+_V3_TIMESTAMPS = (
+    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})",
+    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})[Tt](?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})"
+    r"(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})",
+    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2}) (?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})"
+    r"(?:\.[0-9]{1,9})?",
+)
+
+
+def _is_v3_timestamp(text: str) -> bool:
+    for layout in _V3_TIMESTAMPS:
+        found = re.fullmatch(layout, text)
+        if found is None:
+            continue
+        parts = {name: int(value) for name, value in found.groupdict().items()}
+        try:
+            datetime(parts["y"], parts["m"], parts["d"], parts.get("H", 0), parts.get("M", 0), parts.get("S", 0))
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _timestamp_or_text(loader: StackFileLoader, node: Node) -> str:
+    text = loader.construct_scalar(node)
+    assert isinstance(text, str)
+    if _is_v3_timestamp(text):
+        raise _refuse(node, _DATE_PROBLEM)
+    return text
+
+
 def _departure(problem: str) -> Any:
     def refuse(loader: StackFileLoader, node: Node) -> Any:
         raise _refuse(node, problem)
@@ -198,6 +237,7 @@ StackFileLoader.add_implicit_resolver(f"{_TAG}int", _anchored(_INT), _NUMBER_STA
 for _tag, _pattern, _problem in _DEPARTURES:
     StackFileLoader.add_implicit_resolver(_tag, _anchored(_pattern), _NUMBER_START)
     StackFileLoader.add_constructor(_tag, _departure(_problem))
+StackFileLoader.add_constructor("!yaml.v3-timestamp", _timestamp_or_text)
 StackFileLoader.add_implicit_resolver(f"{_TAG}float", _anchored(_FLOAT), [*_NUMBER_START, "."])
 # YAML merge keys (`<<: *defaults`), which yaml.v3 applies too.
 StackFileLoader.add_implicit_resolver(f"{_TAG}merge", _anchored("<<"), ["<"])

@@ -167,3 +167,16 @@ def test_a_value_that_contains_itself_is_refused() -> None:
 def test_ordinary_aliases_stay_allowed() -> None:
     document = load(alias_bomb(2, width=3))
     assert len(document["config"]["entra-cloudflare:teamName"]) == 3
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2024-01-01T10:00", "2024-01-01 10:00:00 +02:00", "2024-13-01"])
+def test_date_like_text_that_yaml_v3_keeps_as_text_is_text(text: str) -> None:
+    assert load(f"a: {text}\n") == {"a": text}
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-01-01", "2024-1-2T10:00:00Z", "2024-01-01t10:00:00.5+02:00", "2024-01-01 10:00:00"]
+)
+def test_a_date_yaml_v3_reads_as_a_timestamp_is_refused(text: str) -> None:
+    with pytest.raises(yaml.YAMLError, match="a date: Pulumi reads it as a timestamp"):
+        load(f"a: {text}\n")

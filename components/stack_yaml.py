@@ -215,6 +215,7 @@ def _is_v3_timestamp(text: str) -> bool:
 
 
 def _timestamp_or_text(loader: StackFileLoader, node: Node) -> str:
+    assert isinstance(node, ScalarNode)
     text = loader.construct_scalar(node)
     assert isinstance(text, str)
     if _is_v3_timestamp(text):

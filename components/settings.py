@@ -400,6 +400,14 @@ class _Reader:
                 f"a secret: set it with `pulumi config set --secret {spec.name} <value>`, so it is stored encrypted",
             )
             return False
+        if is_secure_value(value):
+            self.fail(
+                key,
+                "<a secret, not shown>",
+                f"a plain value: {spec.name} is not secret, so set it without --secret "
+                f"(`pulumi config set {spec.name} <value>`)",
+            )
+            return spec.default
         if self.placeholder(key, value, spec):
             return value if self.allow_placeholders else spec.default
         expected_type, expected = _KIND_CHECKS[spec.kind]
@@ -719,17 +727,27 @@ def _adopt(read: _Reader, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def split_namespaces(config: Mapping[str, Any], project: str = PROJECT_NAME) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(this project's keys without the namespace, every other `<namespace>:<key>`)."""
+    """(this project's keys without the namespace, every other `<namespace>:<key>`).
+
+    A key written both with and without the namespace is refused: Pulumi reads one of the two, and
+    which one is not what a reviewer sees.
+    """
     own: dict[str, Any] = {}
     others: dict[str, Any] = {}
+    twice: list[Problem] = []
     for full_key, value in config.items():
         namespace, _, name = full_key.partition(":")
-        if name and namespace == project:
+        if (name and namespace == project) or not name:
+            name = name or full_key
+            if name in own:
+                twice.append(
+                    Problem(name, UNREAD_VALUE, f"{name} or {project}:{name}, not both: they set the same key")
+                )
             own[name] = value
-        elif not name:
-            own[full_key] = value
         else:
             others[full_key] = value
+    if twice:
+        raise SettingsError(twice)
     return own, others
 
 

@@ -716,3 +716,19 @@ def test_keys_are_shown_escaped_and_shortened() -> None:
     assert "\x1b" not in text and "\r" not in text
     assert "\\x1b[2J" in text
     assert "k" * 200 not in text and "(5000 characters)" in text
+
+
+def test_a_key_written_with_and_without_the_namespace_is_refused() -> None:
+    from components.settings import split_namespaces
+
+    with pytest.raises(SettingsError) as caught:
+        split_namespaces({"cloudflareAccountId": ACCOUNT_ID, "entra-cloudflare:cloudflareAccountId": "0" * 32})
+    [problem] = caught.value.problems
+    assert problem.key == "cloudflareAccountId" and "not both" in problem.expected
+    assert ACCOUNT_ID not in str(caught.value)
+
+
+def test_a_plain_key_set_as_a_secret_says_to_set_it_without_secret() -> None:
+    problem = only_problem(cloudflareAccountId={"secure": "v1:Y2lwaGVy"})
+    assert problem.key == "cloudflareAccountId" and "without --secret" in problem.expected
+    assert "Y2lwaGVy" not in str(problem)

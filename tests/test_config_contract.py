@@ -98,6 +98,7 @@ def test_schema_refuses_what_the_validator_refuses(config: dict[str, Any]) -> No
         {f"{PROJECT_NAME}:pkceEnabled": "false", f"{PROJECT_NAME}:secretRotationDays": "60"},
         {f"{PROJECT_NAME}:signInGroups": '["Engineering"]'},
         {"azuread:tenantId": "x", "cloudflare:apiToken": {"secure": "v1:Y2lwaGVy"}, "pulumi:tags": {}},
+        {"protect": False},
     ],
 )
 def test_schema_accepts_what_the_validator_accepts(config: dict[str, Any]) -> None:
@@ -124,3 +125,9 @@ def test_stack_names_accept_yml_and_refuse_a_stack_with_two_files(tmp_path: Path
     (tmp_path / "stacks" / "Pulumi.a.yml").write_text("config: {}\n")
     with pytest.raises(StackFileError, match="two stack files"):
         stack_names(tmp_path)
+
+
+def test_schema_requires_the_account_id_in_either_form() -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"config": {f"{PROJECT_NAME}:protect": True}}, SCHEMA)
+    jsonschema.validate({"config": {"cloudflareAccountId": "0" * 32}}, SCHEMA)

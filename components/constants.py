@@ -71,8 +71,6 @@ ADVISED_SECRET_LIFETIME_DAYS: Final = 365
 # Longest display name Entra accepts for an application (and a group). Confidence medium: Graph
 # v1.0 application resource, displayName "Maximum length is 256 characters".
 ENTRA_DISPLAY_NAME_MAX_LENGTH: Final = 256
-# v1.0 group resource, displayName "Maximum length is 256 characters".
-ENTRA_GROUP_NAME_MAX_LENGTH: Final = 256
 
 # Cloudflare's API schema documents no maximum for a login method's or an Access group's name;
 # the stack caps them at Entra's limit so a runaway value (a pasted paragraph) fails validation

@@ -28,7 +28,6 @@ from components.constants import (
     ADVISED_SECRET_LIFETIME_DAYS,
     CLOUDFLARE_NAME_MAX_LENGTH,
     ENTRA_DISPLAY_NAME_MAX_LENGTH,
-    ENTRA_GROUP_NAME_MAX_LENGTH,
     MAX_SECRET_LIFETIME_DAYS,
 )
 from components.groups import GroupNameError, GroupRef, parse_group, slug
@@ -90,13 +89,15 @@ _PLACEHOLDER = re.compile(r"^<.+>$", re.DOTALL)
 
 # Characters no name may hold: controls (a newline, a NUL) and line separators, and the invisible
 # formatting characters (zero-width space, bidirectional overrides, byte order mark) that make two
-# different names look the same. Zero-width (non-)joiners stay allowed: scripts and emoji use them.
+# different names look the same. Zero-width (non-)joiners stay allowed: scripts and emoji use them,
+# and so do the tag characters U+E0020-U+E007F, which spell the flags of regions (England, Wales).
 _ALLOWED_FORMAT = {"\u200c", "\u200d"}
 # How much of a bad key or value a problem quotes.
 _SHOWN_LENGTH = 120
 # What a problem shows for the value of a key nothing reads: a misspelt `apiToken` or `scimSecret`
 # may hold a credential, so its value is never echoed.
 UNREAD_VALUE = "<not shown: an unknown key's value may be a credential>"
+NOT_SHOWN = "<not shown>"
 
 SPEC = "entracf:key"
 
@@ -491,10 +492,9 @@ class _Reader:
         except GroupNameError as error:
             self.fail(key, item, str(error))
             return None
-        if ref.display_name is not None and len(ref.display_name) > ENTRA_GROUP_NAME_MAX_LENGTH:
-            self.fail(
-                key, item, f"a group display name of at most {ENTRA_GROUP_NAME_MAX_LENGTH} characters, as Entra allows"
-            )
+        if ref.display_name is not None and len(ref.display_name) > ENTRA_DISPLAY_NAME_MAX_LENGTH:
+            limit = ENTRA_DISPLAY_NAME_MAX_LENGTH
+            self.fail(key, item, f"a group display name of at most {limit} characters, as Entra allows")
             return None
         return ref
 
@@ -515,7 +515,9 @@ def _decode(raw: Any, kind: str) -> Any:
         return raw
     try:
         return json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
+        # Not JSON (JSONDecodeError is a ValueError), or JSON Python will not read: a number past
+        # its 4300-digit limit, nesting past its recursion limit. Left as text, refused by type.
         return raw
 
 
@@ -712,7 +714,7 @@ def _adopt(read: _Reader, values: Mapping[str, Any]) -> dict[str, str]:
     # The import rules need the keys that name resources; with those valid, check adopt even when
     # other keys have problems, so that every problem is reported at once.
     named_by = ("cloudflareAccountId", "signInGroups", "scim", "accessGroups")
-    if not adopt or any(key.startswith(named_by) for key in read.reported):
+    if not adopt or any(key == name or key.startswith(f"{name}.") for key in read.reported for name in named_by):
         return adopt
     rules = adoption.import_rules(
         values["cloudflare_account_id"],
@@ -740,9 +742,7 @@ def split_namespaces(config: Mapping[str, Any], project: str = PROJECT_NAME) -> 
         if (name and namespace == project) or not name:
             name = name or full_key
             if name in own:
-                twice.append(
-                    Problem(name, UNREAD_VALUE, f"{name} or {project}:{name}, not both: they set the same key")
-                )
+                twice.append(Problem(name, NOT_SHOWN, f"{name} or {project}:{name}, not both: they set the same key"))
             own[name] = value
         else:
             others[full_key] = value

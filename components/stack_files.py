@@ -150,8 +150,8 @@ def _unknown_key(key: object) -> str:
 
 
 def _shown_value(value: object) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    """A value's type, not its text: a misplaced value may be a credential."""
+    return type(value).__name__
 
 
 def _shown(path: Path) -> str:

@@ -106,16 +106,17 @@ class StackFileLoader(yaml.SafeLoader):
     def compose_document(self) -> Node | None:
         node = super().compose_document()
         if node is not None:
-            _expanded_size(node, {}, set())
+            _measure(node, 1, {}, set())
         return node
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        # PyYAML keeps the last of two equal keys; yaml.v3 refuses them, and so does this.
+        # PyYAML keeps the last of two equal keys; yaml.v3 refuses them, and so does this. Like
+        # yaml.v3, it compares a plain key's text, so `true` and `True` are two keys.
         first_lines: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == f"{_TAG}merge":
                 continue
-            key = self.construct_object(key_node, deep=True)
+            key = key_node.value if isinstance(key_node, ScalarNode) else self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 continue  # refused by SafeLoader below
             if key in first_lines:
@@ -124,31 +125,42 @@ class StackFileLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _expanded_size(node: Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
-    """How many values `node` holds with its aliases expanded; refuses a value that contains
-    itself or a document that expands past MAX_EXPANDED_VALUES. Each node is counted once."""
-    known = sizes.get(id(node))
-    if known is not None:
-        return known
-    if id(node) in open_nodes:
-        raise ComposerError(None, None, "an alias inside the value of its own anchor", node.start_mark)
-    open_nodes.add(id(node))
-    children: list[Node] = []
-    if isinstance(node, MappingNode):
-        children = [part for pair in node.value for part in pair]
-    elif isinstance(node, SequenceNode):
-        children = node.value
-    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
-    open_nodes.discard(id(node))
-    if size > MAX_EXPANDED_VALUES:
+def _measure(node: Node, depth: int, measured: dict[int, tuple[int, int]], open_nodes: set[int]) -> tuple[int, int]:
+    """(values, levels) of `node` with its aliases expanded, each node measured once. Refuses a
+    value that contains itself, nesting past MAX_DEPTH (which aliases of nested anchors could
+    otherwise reach) and a document that expands past MAX_EXPANDED_VALUES."""
+    known = measured.get(id(node))
+    if known is None:
+        if id(node) in open_nodes:
+            raise ComposerError(None, None, "an alias inside the value of its own anchor", node.start_mark)
+        if depth > MAX_DEPTH:
+            raise _too_deep(node)
+        open_nodes.add(id(node))
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, SequenceNode):
+            children = node.value
+        parts = [_measure(child, depth + 1, measured, open_nodes) for child in children]
+        open_nodes.discard(id(node))
+        known = (1 + sum(size for size, _ in parts), 1 + max((levels for _, levels in parts), default=0))
+        measured[id(node)] = known
+    if depth + known[1] - 1 > MAX_DEPTH:
+        raise _too_deep(node)
+    if known[0] > MAX_EXPANDED_VALUES:
         raise ComposerError(
             None,
             None,
             f"aliases expand it past {MAX_EXPANDED_VALUES} values (Pulumi refuses this too: excessive aliasing)",
             node.start_mark,
         )
-    sizes[id(node)] = size
-    return size
+    return known
+
+
+def _too_deep(node: Node) -> ComposerError:
+    return ComposerError(
+        None, None, f"nested too deeply (more than {MAX_DEPTH} levels, aliases expanded)", node.start_mark
+    )
 
 
 def _refuse(node: Node, problem: str) -> ConstructorError:

@@ -215,8 +215,9 @@ def render_stack(stack: str, path: Path, root: Path) -> str:
     settings_from_stack_file, so that one bad stack file does not hide the others' problems.
     """
     source = path.relative_to(root).as_posix()
-    own, others = split_namespaces(read_stack_config(path))
+    config = read_stack_config(path)
     try:
+        own, others = split_namespaces(config)
         settings = load_settings(own, stack, others, allow_placeholders=True)
     except SettingsError as error:
         raise StackFileError(f"{source}: {str(error).replace(chr(10), chr(10) + '    ')}") from None

@@ -421,3 +421,12 @@ def test_docs_name_every_permission_adopt_asks_for() -> None:
     docs = (ROOT / "docs" / "adopt.md").read_text()
     for permission in permissions.ADOPT:
         assert permission.name in " ".join(docs.split())
+
+
+@pytest.mark.parametrize(("command", "listed"), [("adopt", permissions.ADOPT), ("verify", permissions.VERIFY)])
+def test_each_command_lists_exactly_the_permissions_its_code_names(command: str, listed: tuple[Any, ...]) -> None:
+    import re
+
+    source = (ROOT / "ops" / f"{command}.py").read_text()
+    used = {getattr(permissions, name) for name in re.findall(r"permissions\.([A-Z_]+)\b", source)}
+    assert used == set(listed)

@@ -75,6 +75,7 @@ def test_every_bad_stack_file_is_reported_in_one_message(tmp_path: Path, capsys:
     (stacks / "Pulumi.two.yaml").write_text("config: {}\n")
     (stacks / "Pulumi.two.yml").write_text("config: {}\n")
     (stacks / "Pulumi.a b.yaml").write_text("config: {}\n")
+    (stacks / "Pulumi.twice.yaml").write_text("config:\n  protect: true\n  entra-cloudflare:protect: false\n")
     manifests = {path: path.read_text() for path in (tmp_path / "manifests").glob("*.md")}
 
     for args in ([], ["--check"]):
@@ -87,6 +88,7 @@ def test_every_bad_stack_file_is_reported_in_one_message(tmp_path: Path, capsys:
         assert "      - secretRotationDays: got 0" in err
         assert "  - a stack has two stack files: stacks/Pulumi.two.yaml and Pulumi.two.yml" in err
         assert "  - stacks/Pulumi.a b.yaml: 'a b' is not a valid stack name" in err
+        assert "  - stacks/Pulumi.twice.yaml: invalid stack configuration" in err
         assert "Traceback" not in err
     assert {path: path.read_text() for path in (tmp_path / "manifests").glob("*.md")} == manifests
 

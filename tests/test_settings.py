@@ -732,3 +732,14 @@ def test_a_plain_key_set_as_a_secret_says_to_set_it_without_secret() -> None:
     problem = only_problem(cloudflareAccountId={"secure": "v1:Y2lwaGVy"})
     assert problem.key == "cloudflareAccountId" and "without --secret" in problem.expected
     assert "Y2lwaGVy" not in str(problem)
+
+
+def test_adopt_is_checked_when_only_scim_secret_has_a_problem() -> None:
+    found = problems(scimSecret="plain", adopt={"nope": "x"})
+    assert {p.key for p in found} == {"scimSecret", "adopt.nope"}
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "[" * 5000 + "]" * 5000])
+def test_text_that_python_will_not_read_as_json_is_refused_by_type_not_a_traceback(text: str) -> None:
+    problem = only_problem(secretRotationDays=text)
+    assert problem.key == "secretRotationDays" and problem.expected == "a whole number"

@@ -120,9 +120,9 @@ def test_a_refused_value_names_the_file_and_line_but_not_the_value(tmp_path: Pat
             "line 5, column 5: mapping key 'x' already defined at line 3",
         ),
         ("list:\n  - {a: 1, a: 1}\n", "line 2, column 12: mapping key 'a' already defined at line 2"),
-        ("true: 1\nTrue: 2\n", "line 2, column 1: mapping key True already defined at line 1"),
+        ("a: 1\n'a': 2\n", "line 2, column 1: mapping key 'a' already defined at line 1"),
     ],
-    ids=["top level", "nested", "flow", "same value"],
+    ids=["top level", "nested", "flow", "quoted"],
 )
 def test_a_key_given_twice_is_refused_as_yaml_v3_refuses_it(text: str, message: str) -> None:
     with pytest.raises(yaml.constructor.ConstructorError) as caught:
@@ -180,3 +180,19 @@ def test_date_like_text_that_yaml_v3_keeps_as_text_is_text(text: str) -> None:
 def test_a_date_yaml_v3_reads_as_a_timestamp_is_refused(text: str) -> None:
     with pytest.raises(yaml.YAMLError, match="a date: Pulumi reads it as a timestamp"):
         load(f"a: {text}\n")
+
+
+def test_keys_are_compared_by_their_text_as_yaml_v3_compares_them() -> None:
+    assert load("config:\n  true: 1\n  True: 2\n") == {"config": {True: 2}}
+
+
+def test_nesting_built_from_aliases_of_nested_anchors_is_refused() -> None:
+    lines = ["config:"]
+    previous = "x"
+    for index in range(20):
+        inner = "[" * 50 + (f"*a{index - 1}" if index else "x") + "]" * 50
+        lines.append(f"  pulumi:a{index}: &a{index} {inner}")
+        previous = f"*a{index}"
+    lines.append(f"  entra-cloudflare:teamName: {previous}")
+    with pytest.raises(yaml.YAMLError, match="nested too deeply"):
+        load("\n".join(lines) + "\n")

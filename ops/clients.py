@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -209,19 +209,19 @@ def _first_line(text: str, limit: int = 300) -> str:
 class RestClient:
     """Shared transport logic; `GraphClient`, `CloudflareClient` and `EntraLoginClient` add each API's shape."""
 
+    service: ClassVar[str]  # how errors name the API
+
     def __init__(
         self,
         http: httpx.AsyncClient,
         base_url: str,
         token: TokenProvider | None,
-        retry: RetryPolicy,
-        service: str,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.retry = retry
-        self.service = service
+        self.retry = retry or RetryPolicy()
         # Extra values to scrub from error text (e.g. a client secret sent in a form body).
         self.secrets: list[Secret] = []
 
@@ -313,14 +313,7 @@ class RestClient:
 class GraphClient(RestClient):
     """Microsoft Graph (v1.0): get / list (follows @odata.nextLink) / post."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        base_url: str,
-        token: TokenProvider,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(http, base_url, token, retry or RetryPolicy(), "Microsoft Graph")
+    service = "Microsoft Graph"
 
     def needs_text(self, permission: Permission | str) -> str:
         return f"the Microsoft Graph permission {permission}"
@@ -386,15 +379,7 @@ class CloudflareClient(RestClient):
     """Cloudflare API v4: get / list (follows result_info pages) / count / post; unwraps `result`."""
 
     PER_PAGE = 50
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        base_url: str,
-        token: TokenProvider,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(http, base_url, token, retry or RetryPolicy(), "Cloudflare")
+    service = "Cloudflare"
 
     def needs_text(self, permission: Permission | str) -> str:
         return f"an API token (CLOUDFLARE_API_TOKEN) with '{permission}'"
@@ -469,16 +454,15 @@ class CloudflareClient(RestClient):
 class EntraLoginClient(RestClient):
     """The Entra token endpoint (`<login>/<tenant>/oauth2/v2.0/token`), for credential checks."""
 
+    service = "Microsoft Entra sign-in"
+
     def __init__(self, http: httpx.AsyncClient, base_url: str, retry: RetryPolicy | None = None) -> None:
-        super().__init__(http, base_url, None, retry or RetryPolicy(), "Microsoft Entra sign-in")
+        super().__init__(http, base_url, None, retry)
 
     def parse_error(self, body: Any) -> tuple[str | None, str]:
         if isinstance(body, dict):
             return body.get("error"), _first_line(str(body.get("error_description") or ""))
         return None, ""
-
-    def needs_text(self, permission: Permission | str) -> str:
-        return str(permission)
 
     async def client_credentials(self, tenant_id: str, client_id: str, client_secret: Secret, scope: str) -> None:
         """Ask for an app-only token with this client ID and secret; returns when Entra issues one.

@@ -54,7 +54,7 @@ from ops.clients import (
     odata_string,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_unexpected, sign_in
+from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
 
 EXIT_OK: Final = 0
 EXIT_AMBIGUOUS: Final = 1
@@ -628,11 +628,8 @@ def main(
     err = stderr or sys.stderr
 
     def fail(code: int, headline: str, problems: list[str], secrets: Sequence[str] = ()) -> int:
-        problems = [scrub(problem, secrets) for problem in problems]
-        err.write(f"{headline}:\n" + "".join(f"  - {p}\n" for p in problems))
-        if args.json:
-            out.write(json.dumps({"stack": args.stack, "exitCode": code, "problems": problems}, indent=2) + "\n")
-        return code
+        shown = [scrub(problem, secrets) for problem in problems]
+        return report_problems(headline, args.stack, code, shown, args.json, out, err)
 
     try:
         result, secrets = asyncio.run(discover(args.stack, runtime))

@@ -5,6 +5,7 @@ line an unexpected error becomes."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 from collections.abc import Awaitable, Callable, Mapping
@@ -97,6 +98,17 @@ async def sign_in(token: CredentialToken) -> None:
         raise CannotRunError(
             [f"Entra sign-in failed: {first} (run 'az login --allow-no-subscriptions', or check the ARM_* variables)"]
         ) from None
+
+
+def report_problems(
+    headline: str, stack: str, code: int, problems: list[str], as_json: bool, out: TextIO, err: TextIO
+) -> int:
+    """A command's problems, one a line under `headline` on stderr (and as JSON on stdout with
+    --json); returns `code`, the exit code."""
+    err.write(f"{headline}:\n" + "".join(f"  - {problem}\n" for problem in problems))
+    if as_json:
+        out.write(json.dumps({"stack": stack, "exitCode": code, "problems": problems}, indent=2) + "\n")
+    return code
 
 
 def report_unexpected(command: str, stack: str, error: Exception, runtime: Runtime, err: TextIO) -> None:

@@ -42,7 +42,7 @@ from ops.clients import (
     odata_string,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_unexpected, sign_in
+from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
 from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
 EXIT_OK: Final = 0
@@ -722,13 +722,8 @@ def main(
     try:
         report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
     except CannotRunError as error:
-        err.write(f"Cannot verify stack {args.stack}:\n" + "".join(f"  - {p}\n" for p in error.problems))
-        if args.json:
-            out.write(
-                json.dumps({"stack": args.stack, "exitCode": EXIT_CANNOT_RUN, "problems": error.problems}, indent=2)
-                + "\n"
-            )
-        return EXIT_CANNOT_RUN
+        headline = f"Cannot verify stack {args.stack}"
+        return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN

@@ -23,14 +23,13 @@ from urllib.parse import parse_qs
 
 import httpx
 import respx
+from harness import ACCOUNT_ID, GRAPH_SCOPE_TABLE, TENANT_ID
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 LOGIN = "https://login.microsoftonline.com"
 CLOUDFLARE = "https://api.cloudflare.com/client/v4"
 
 # Fake but well-formed identifiers and secrets: never a real tenant, account or credential.
-TENANT_ID = "7e5a1c2b-0000-4000-8000-00000000a11d"
-ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
 CLIENT_ID = "c11e0000-0000-4000-8000-0000000000c1"
 APP_OBJECT_ID = "a0000000-0000-4000-8000-0000000000a1"
 LOGIN_SP_ID = "5e000000-0000-4000-8000-000000000051"
@@ -53,15 +52,9 @@ NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 EXPIRES_AT = datetime(2026, 4, 13, 0, 0, tzinfo=UTC)
 ROTATES_FROM = datetime(2026, 3, 30, 0, 0, tzinfo=UTC)
 
-SEVEN_SCOPES = {
-    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
-    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
-    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
-    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
-    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
-    "Directory.Read.All": "06da0dbc-49e2-44d2-8312-53f166ab848a",
-    "GroupMember.Read.All": "bc024368-1153-4739-b217-4326f2e966d0",
-}
+# The seven scopes the login app asks for, from the harness's own copy of Graph's scope table
+# (written out there, not imported from the code under test).
+SEVEN_SCOPES = {name: scope_id for name, scope_id in GRAPH_SCOPE_TABLE.items() if name != "Mail.Read"}
 ALL_GRAPH_PERMISSIONS = frozenset(
     {"Application.Read.All", "Directory.Read.All", "Synchronization.Read.All", "Synchronization.ReadWrite.All"}
 )

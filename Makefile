@@ -63,6 +63,6 @@ manifests: install
 	$(BIN)/python scripts/grant_manifest.py
 
 # Pulumi.yaml's config block, the README's config table and schema/stack-config.schema.json,
-# generated from components/settings.py (tests fail while they are stale).
+# generated from config/settings.py (tests fail while they are stale).
 contract: install
 	$(BIN)/python scripts/config_contract.py

@@ -18,7 +18,7 @@ from components.identity_provider import (
 )
 from components.login_app import LoginApp, LoginAppArgs
 from components.scim import ScimProvisioning, ScimProvisioningArgs
-from components.stack_config import stack_settings
+from config.stack_config import stack_settings
 
 # Pulumi runs the program in the project folder, where stacks/ lives.
 settings = stack_settings(pulumi.get_project(), pulumi.get_stack(), Path.cwd())

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.groups import output_map, slug
+from components.group_names import slug
+from components.groups import output_map
 
 
 @dataclass

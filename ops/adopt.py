@@ -30,7 +30,7 @@ from typing import Any, Final, TextIO
 import httpx
 import yaml
 
-from components import adoption, stack_yaml
+from components import adoption
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
     DEFAULT_ACCESS_APP_ROLE_ID,
@@ -39,9 +39,10 @@ from components.constants import (
     NON_GALLERY_USER_APP_ROLE_ID,
     SCIM_JOB_TEMPLATE_ID,
 )
-from components.groups import GroupRef, slug
-from components.settings import Settings, SettingsError, settings_from_stack_file
-from components.stack_files import PROJECT_NAME, StackFileError, stack_file
+from components.group_names import GroupRef, slug
+from config import stack_yaml
+from config.settings import Settings, SettingsError, settings_from_stack_file
+from config.stack_files import PROJECT_NAME, StackFileError, stack_file
 from ops import permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -439,7 +440,7 @@ class Discoverer:
 
 def _scalar(value: str) -> str:
     """`value` as YAML: plain when it reads back as the same string both as Pulumi reads stack files
-    (YAML 1.2, components/stack_yaml.py) and as YAML 1.1 tools do; else double-quoted."""
+    (YAML 1.2, config/stack_yaml.py) and as YAML 1.1 tools do; else double-quoted."""
     try:
         if all(load(f"k: {value}") == {"k": value} for load in (stack_yaml.load, yaml.safe_load)):
             return value

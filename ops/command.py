@@ -16,8 +16,8 @@ from typing import NamedTuple, TextIO
 
 import httpx
 
-from components.settings import Settings, SettingsError, settings_from_stack_file
-from components.stack_files import ROOT, StackFileError
+from config.settings import Settings, SettingsError, settings_from_stack_file
+from config.stack_files import ROOT, StackFileError
 from ops.clients import CredentialToken, Secret, SyncTokenCredential
 from ops.credentials import CredentialsError, Endpoints, cloudflare_token, endpoints_from_env, entra_credential
 

@@ -26,7 +26,7 @@ from typing import Any, Final, TextIO
 import httpx
 
 from components.constants import CLOUDFLARE_AZURE_AD_TYPE, GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
-from components.settings import GroupRef, Settings
+from config.settings import GroupRef, Settings
 from ops import permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,

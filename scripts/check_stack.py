@@ -7,7 +7,7 @@ Exit 0 when the stack file is valid and holds no placeholder; exit 2 with every 
 stderr (each naming the key, the value and what belongs there) otherwise, or with the usage when
 the arguments are wrong (`--help` shows it). `scripts/stack.sh` runs it first, so `make up` on an
 unedited stack file stops before it touches anything; it finds the stack file by the project's one
-rule (components/stack_files.py), `.yaml` or `.yml`.
+rule (config/stack_files.py), `.yaml` or `.yml`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.settings import SettingsError, settings_from_stack_file  # noqa: E402
-from components.stack_files import StackFileError, read_stack_file, stack_file  # noqa: E402
+from config.settings import SettingsError, settings_from_stack_file  # noqa: E402
+from config.stack_files import StackFileError, read_stack_file, stack_file  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,7 @@
     venv/bin/python scripts/grant_manifest.py --check  # exit 1, listing stale manifests
 
 Offline: reads the stack files only (stacks/Pulumi.<stack>.yaml or .yml), validates each with
-components.settings (placeholders allowed and shown as they stand) and takes every external ID from
+config.settings (placeholders allowed and shown as they stand) and takes every external ID from
 components.constants. A stack file that cannot be rendered stops both modes with exit 2, after every
 such file is listed, each with its problems; nothing is written then. One fact per line, so a
 widened grant shows as a one-line diff in review. Nothing is derived from the current time, so a
@@ -30,10 +30,10 @@ from components.constants import (  # noqa: E402
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
 )
-from components.groups import GroupRef  # noqa: E402
+from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
-from components.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
-from components.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
+from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
+from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
 
 MANIFESTS_DIR = "manifests"
 

@@ -31,7 +31,7 @@ if [ ! -x "$python" ]; then
 fi
 # A missing stack file, placeholders and bad config stop here, before any credential is asked for
 # or anything downloaded. The stack file is found by the project's one rule (.yaml or .yml,
-# components/stack_files.py), and read by it for its secretsprovider.
+# config/stack_files.py), and read by it for its secretsprovider.
 secrets_provider=$("$python" scripts/check_stack.py --print-secrets-provider -- "$stack") || exit 2
 
 missing=()

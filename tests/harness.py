@@ -304,8 +304,8 @@ class ProgramRun:
 def stack_file_config(stack: str) -> dict[str, Any]:
     """A committed stack file's config, keyed as the engine keys it (`<project>:<key>`), with its
     placeholders filled in by fake values (a committed file holds placeholders until edited)."""
-    from components.settings import is_placeholder
-    from components.stack_files import read_stack_config, stack_file
+    from config.settings import is_placeholder
+    from config.stack_files import read_stack_config, stack_file
 
     config = read_stack_config(stack_file(stack))
 

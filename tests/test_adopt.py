@@ -31,10 +31,11 @@ from adopt_fakes import (
 )
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE_TOKEN, GRAPH_TOKEN, FakeCredential
 
-from components import adoption, stack_yaml
+from components import adoption
 from components.constants import NON_GALLERY_TEMPLATE_ID
-from components.settings import settings_from_stack_file
-from components.stack_files import ROOT
+from config import stack_yaml
+from config.settings import settings_from_stack_file
+from config.stack_files import ROOT
 from ops import adopt, permissions
 
 SLEPT: list[float] = []

@@ -1,4 +1,4 @@
-"""The configuration contract (components/settings.py) and what is generated from it
+"""The configuration contract (config/settings.py) and what is generated from it
 (scripts/config_contract.py): Pulumi.yaml, the README table and the stack-file JSON Schema."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 import yaml
 from harness import ROOT, stack_file_config
 
-from components.settings import ScimSettings, Settings, keys_of, load_settings, split_namespaces
-from components.stack_files import PROJECT_NAME, StackFileError, stack_names
+from config.settings import ScimSettings, Settings, keys_of, load_settings, split_namespaces
+from config.stack_files import PROJECT_NAME, StackFileError, stack_names
 from scripts import config_contract
 
 SCHEMA = json.loads((ROOT / config_contract.SCHEMA_PATH).read_text())

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from harness import stack_file_config
 
-from components.settings import SettingsError, load_settings, split_namespaces
-from components.stack_files import stack_names
+from config.settings import SettingsError, load_settings, split_namespaces
+from config.stack_files import stack_names
 from scripts import grant_manifest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from harness import ACCOUNT_ID, ROOT
 
-from components.settings import load_settings
+from config.settings import load_settings
 
 
 def _missing() -> list[str]:

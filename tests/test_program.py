@@ -21,7 +21,7 @@ from harness import (
     stack_file_config,
 )
 
-from components.stack_files import stack_names
+from config.stack_files import stack_names
 
 STACKS = stack_names()
 LONG_LIVED = ("login-app", "login-service-principal", "scim-app", "identity-provider-login-method")

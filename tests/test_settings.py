@@ -1,4 +1,4 @@
-"""Validation rules of components/settings.py: one test per rule, no Pulumi runtime needed."""
+"""Validation rules of config/settings.py: one test per rule, no Pulumi runtime needed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from harness import ACCOUNT_ID
 
-from components.groups import GroupRef, parse_group
-from components.settings import ENGINE_SECRET, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
+from components.group_names import GroupRef, parse_group
+from config.settings import ENGINE_SECRET, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 
@@ -647,7 +647,7 @@ def test_provider_config_keys_are_the_installed_providers_settings() -> None:
     import re
     from pathlib import Path
 
-    from components.settings import PROVIDER_CONFIG_KEYS, PROVIDER_SECRET_KEYS
+    from config.settings import PROVIDER_CONFIG_KEYS, PROVIDER_SECRET_KEYS
 
     for namespace, names in PROVIDER_CONFIG_KEYS.items():
         spec = importlib.util.find_spec(f"pulumi_{namespace}")
@@ -719,7 +719,7 @@ def test_keys_are_shown_escaped_and_shortened() -> None:
 
 
 def test_a_key_written_with_and_without_the_namespace_is_refused() -> None:
-    from components.settings import split_namespaces
+    from config.settings import split_namespaces
 
     with pytest.raises(SettingsError) as caught:
         split_namespaces({"cloudflareAccountId": ACCOUNT_ID, "entra-cloudflare:cloudflareAccountId": "0" * 32})

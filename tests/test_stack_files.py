@@ -1,4 +1,4 @@
-"""components/stack_files.py: which stacks exist, and how a stack file is read (no Pulumi)."""
+"""config/stack_files.py: which stacks exist, and how a stack file is read (no Pulumi)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.stack_files import (
+from config.stack_files import (
     NoStackFileError,
     StackFileError,
     read_stack_config,

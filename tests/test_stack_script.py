@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components.stack_files import stack_names
+from config.stack_files import stack_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "stack.sh"
@@ -132,7 +132,8 @@ def project_with_stack_file(tmp_path: Path, name: str, text: str) -> Path:
     tools, an Entra sign-in included)."""
     fake_tools(tmp_path, az_logged_in=True)
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "components", project / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("config", "components"):
+        shutil.copytree(ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
     (project / "scripts").mkdir()
     for script in ("stack.sh", "check_stack.py", "pulumi_cli.py"):
         shutil.copy2(ROOT / "scripts" / script, project / "scripts" / script)

@@ -1,4 +1,4 @@
-"""components/stack_yaml.py: stack files typed as Pulumi's YAML 1.2 parser (yaml.v3) types them."""
+"""config/stack_yaml.py: stack files typed as Pulumi's YAML 1.2 parser (yaml.v3) types them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import SettingsError, settings_from_stack_file
-from components.stack_files import StackFileError, read_stack_config
-from components.stack_yaml import load
+from config.settings import SettingsError, settings_from_stack_file
+from config.stack_files import StackFileError, read_stack_config
+from config.stack_yaml import load
 
 
 def value(text: str) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.stack_files import stack_names
+from config.stack_files import stack_names
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"

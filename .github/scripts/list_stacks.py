@@ -1,6 +1,6 @@
 """Write the stacks CI acts on as GitHub Actions step outputs (JSON lists).
 
-The list comes from the project's one rule for stack files (components/stack_files.py), so a new
+The list comes from the project's one rule for stack files (config/stack_files.py), so a new
 stack file is previewed, deployed and checked for drift without editing a workflow. The
 production stack is kept in a list of its own: it deploys only through the protected
 `production` environment, never in the unprotected matrix.
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from components.stack_files import StackFileError, stack_names  # noqa: E402 (needs ROOT on sys.path)
+from config.stack_files import StackFileError, stack_names  # noqa: E402 (needs ROOT on sys.path)
 
 PRODUCTION_STACK = "prod"
 

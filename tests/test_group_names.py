@@ -1,10 +1,10 @@
-"""The group naming rule and slugs (components/groups.py): plain functions, no Pulumi runtime."""
+"""The group naming rule and slugs (components/group_names.py): plain functions, no Pulumi runtime."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.groups import GroupNameError, GroupRef, parse_group, slug
+from components.group_names import GroupNameError, GroupRef, parse_group, slug
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 

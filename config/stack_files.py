@@ -99,13 +99,13 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
 def read_stack_file(path: Path) -> dict[str, Any]:
     """A stack file's top-level mapping, as Pulumi types it, with its `config` a mapping.
 
-    Read with components/stack_yaml.py (YAML 1.2, as Pulumi's CLI reads it), not PyYAML's YAML 1.1.
+    Read with config/stack_yaml.py (YAML 1.2, as Pulumi's CLI reads it), not PyYAML's YAML 1.1.
     Every top-level key must be one Pulumi reads (TOP_LEVEL_KEYS), and `config`, when given and not
     null, a mapping; all such problems are reported in one StackFileError.
     """
     import yaml
 
-    from components import stack_yaml
+    from config import stack_yaml
 
     shown = _shown(path)
     try:

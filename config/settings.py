@@ -30,8 +30,8 @@ from components.constants import (
     ENTRA_DISPLAY_NAME_MAX_LENGTH,
     MAX_SECRET_LIFETIME_DAYS,
 )
-from components.groups import GroupNameError, GroupRef, parse_group, slug
-from components.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
+from components.group_names import GroupNameError, GroupRef, parse_group, slug
+from config.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
 
 # Config namespaces a stack file may use besides the project's own: the providers this program
 # uses, and Pulumi's own. Any other namespace is a typo (`entra-cloudfare:protect`), reported.

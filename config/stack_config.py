@@ -15,8 +15,8 @@ from typing import Any
 
 import pulumi
 
-from components.settings import ENGINE_SECRET, Settings, SettingsError, keys_of, load_settings, split_namespaces
-from components.stack_files import NoStackFileError, StackFileError, read_stack_config, stack_file
+from config.settings import ENGINE_SECRET, Settings, SettingsError, keys_of, load_settings, split_namespaces
+from config.stack_files import NoStackFileError, StackFileError, read_stack_config, stack_file
 
 
 def stack_settings(project: str, stack: str, root: Path) -> Settings:

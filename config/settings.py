@@ -264,6 +264,14 @@ class Settings:
         "is an error: nobody could sign in.",
         default=True,
     )
+    production: bool = key(
+        "production",
+        "boolean",
+        "A production stack: every preview and deployment of it runs the policy pack with the strict "
+        "production config, CI deploys it only through a protected environment, and its rotation plus "
+        "grace may not exceed the strict policy's secret lifetime. On unless a stack file turns it off.",
+        default=True,
+    )
     protect: bool = key(
         "protect",
         "boolean",

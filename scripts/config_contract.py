@@ -112,7 +112,9 @@ def project_file(root: Path) -> str:
         "name": PROJECT_NAME,
         "description": "Microsoft Entra ID single sign-on and SCIM provisioning for Cloudflare Zero Trust, "
         "one stack per environment.",
-        "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}},
+        # The CLI runs the program through uv in ./venv, the environment `make install` syncs from
+        # uv.lock, so `pulumi up` runs exactly what the tests ran.
+        "runtime": {"name": "python", "options": {"toolchain": "uv", "virtualenv": "venv"}},
         "stackConfigDir": STACK_CONFIG_DIR,
         # A CLI older than the pinned one (.pulumi.version, which `make up` fetches) refuses to run.
         "requiredPulumiVersion": f">={version} <{major + 1}.0.0",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ def test_every_key_is_declared_once_with_a_description() -> None:
     names = [spec.name for _, spec in keys_of(Settings)] + [f"scim.{spec.name}" for _, spec in keys_of(ScimSettings)]
     assert len(names) == len(set(names))
     assert all(spec.description.endswith(".") for _, spec in [*keys_of(Settings), *keys_of(ScimSettings)])
+
+
+def test_pulumi_runs_the_program_in_the_environment_make_install_syncs() -> None:
+    runtime = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["runtime"]
+    assert runtime == {"name": "python", "options": {"toolchain": "uv", "virtualenv": "venv"}}
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^VENV\s*:=\s*venv$", makefile, re.MULTILINE)
+    assert re.search(r"^export UV_PROJECT_ENVIRONMENT\s*:=\s*\$\(CURDIR\)/\$\(VENV\)$", makefile, re.MULTILINE)
 
 
 def test_pulumi_yaml_declares_only_keys_the_cli_can_check_without_surprises() -> None:

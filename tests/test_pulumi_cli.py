@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,8 +130,8 @@ def assert_clear_failure(result: subprocess.CompletedProcess[str], message: str)
 
 
 def test_the_pinned_cli_matches_the_sdk_pin() -> None:
-    requirements = (ROOT / "requirements.txt").read_text().splitlines()
-    assert f"pulumi=={(ROOT / '.pulumi.version').read_text().strip()}" in requirements
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert f"pulumi=={(ROOT / '.pulumi.version').read_text().strip()}" in dependencies
     assert (ROOT / ".pulumi.version").read_text().strip() == VERSION
 
 

@@ -485,6 +485,13 @@ def test_every_pulumi_preview_and_up_runs_the_policy_pack() -> None:
 # --- The Pulumi CLI ----------------------------------------------------------------------------
 
 
+def test_ci_puts_the_pinned_uv_on_path_before_installing_from_the_locks() -> None:
+    action_steps = load(SETUP_ACTION_FILE)["runs"]["steps"]
+    runs = [step.get("run", "") for step in action_steps]
+    uv = runs.index('python -m pip install --quiet --disable-pip-version-check "uv==$(cat .uv.version)"')
+    assert uv < runs.index("make install policy-install")
+
+
 def test_ci_installs_the_cli_from_the_pin_file() -> None:
     action_steps = load(SETUP_ACTION_FILE)["runs"]["steps"]
     installers = [step for step in action_steps if step.get("uses", "").startswith("pulumi/actions@")]
@@ -494,8 +501,8 @@ def test_ci_installs_the_cli_from_the_pin_file() -> None:
 # --- Dependabot --------------------------------------------------------------------------------
 
 
-# requirements.txt and requirements-dev.txt of the stack, and the policy pack's.
-REQUIREMENTS = sorted([*ROOT.glob("requirements*.txt"), *ROOT.glob("*/requirements*.txt")])
+# The stack's uv.lock and the policy pack's.
+LOCKS = sorted([*ROOT.glob("uv.lock"), *ROOT.glob("*/uv.lock")])
 
 
 def manifest_directory(path: Path) -> str:
@@ -514,7 +521,7 @@ def dependabot_update(ecosystem: str) -> dict[str, Any]:
     ("ecosystem", "directories"),
     [
         ("github-actions", ["/", *(manifest_directory(path) for path in ACTIONS)]),
-        ("pip", sorted({manifest_directory(path) for path in REQUIREMENTS})),
+        ("uv", sorted({manifest_directory(path) for path in LOCKS})),
     ],
 )
 def test_dependabot_moves_each_ecosystem_weekly_in_one_pull_request(ecosystem: str, directories: list[str]) -> None:
@@ -526,7 +533,7 @@ def test_dependabot_moves_each_ecosystem_weekly_in_one_pull_request(ecosystem: s
 
 
 def test_dependabot_moves_the_sdk_pins_together() -> None:
-    groups = dependabot_update("pip")["groups"]
+    groups = dependabot_update("uv")["groups"]
     holding = {
         group_name
         for package in SDK_PINS

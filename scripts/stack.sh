@@ -74,8 +74,9 @@ PATH="$(dirname "$cli"):$PATH"
 export PATH
 # The version is pinned on purpose: no "a newer version is available" notices.
 export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
-# Pulumi's uv toolchain (Pulumi.yaml) runs the program with `uv run`: frozen, it uses uv.lock as
-# committed, as `make install` did, and never re-locks or rewrites it.
+# Pulumi's uv toolchain (Pulumi.yaml) syncs venv before it runs the program (`uv run`, or
+# `uv sync --inexact`): frozen, uv takes uv.lock as committed, as `make install` did, and never
+# re-locks or rewrites it.
 export UV_FROZEN=1
 
 if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then

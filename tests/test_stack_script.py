@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config.stack_files import stack_names
+from harness import FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "stack.sh"
@@ -120,9 +120,10 @@ def test_without_credentials_it_stops_naming_each_one_before_fetching_the_cli(tm
 
 
 def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
-    result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path), VENV_PYTHON=sys.executable)
+    project = project_with_stack_file(tmp_path, "Pulumi.dev.yaml", VALID_CONFIG)
+    result = run_copy(tmp_path, project, "up", "qa")
     assert result.returncode == 2
-    assert f"no stack file stacks/Pulumi.qa.yaml (committed stacks: {', '.join(stack_names())})" in result.stderr
+    assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev)" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
     assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
 
@@ -331,11 +332,14 @@ def test_makefile_targets_call_the_script_and_leave_the_policy_venv_to_it() -> N
     assert os.access(SCRIPT, os.X_OK)
 
 
-def test_the_real_check_refuses_the_unedited_dev_stack_before_any_credential_check(tmp_path: Path) -> None:
-    # The committed dev stack file still holds its placeholders: the real scripts/check_stack.py
-    # (through the real interpreter) must stop `up` before credentials, the CLI or make.
-    bin_dir = fake_tools(tmp_path)
-    result = run(tmp_path, "up", "dev", bin_dir=bin_dir, VENV_PYTHON=sys.executable)
+def test_the_real_check_refuses_an_unedited_stack_before_any_credential_check(tmp_path: Path) -> None:
+    # The dev fixture holds placeholders, as an unedited stack file does: the real
+    # scripts/check_stack.py (through the real interpreter) must stop `up` before credentials, the
+    # CLI or make.
+    project = project_with_stack_file(
+        tmp_path, "Pulumi.dev.yaml", (FIXTURES / "stacks" / "Pulumi.dev.yaml").read_text()
+    )
+    result = run_copy(tmp_path, project, "up", "dev")
     assert result.returncode == 2
     assert "cloudflareAccountId: got '<your Cloudflare account ID, 32 hex characters>'" in result.stderr
     assert "your own value in place of the placeholder" in result.stderr

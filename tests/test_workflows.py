@@ -17,6 +17,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,8 +26,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from config.stack_files import stack_names
+from harness import copy_fixture_stacks, fixture_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"
@@ -41,7 +41,7 @@ ZIZMOR = Path(sys.executable).parent / "zizmor"
 # suppressed wholesale), a workflow that does not parse is an error, every finding from low up.
 ZIZMOR_COMMAND = ("--offline", "--no-config", "--strict-collection", "--min-severity", "low", ".github")
 
-PRODUCTION_STACK = "prod"
+PRODUCTION_STACK = "prod"  # the production fixture stack (tests/fixtures/stacks)
 PRODUCTION_ENVIRONMENT = "production"
 MATRIX_OF_ALL = "${{ fromJSON(needs.stacks.outputs.all) }}"
 MATRIX_OF_NON_PRODUCTION = "${{ fromJSON(needs.stacks.outputs.non_production) }}"
@@ -121,10 +121,20 @@ def uses_setup_action(job: dict[str, Any]) -> bool:
     return any(step.get("uses") == SETUP_ACTION for step in steps(job))
 
 
-def list_stacks(*args: str) -> dict[str, list[str]]:
-    result = subprocess.run(
-        [sys.executable, str(LIST_STACKS), *args], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+def checkout_with_fixture_stacks(root: Path) -> Path:
+    """The stack-list script, the package it reads stack files with and the fixture stacks, copied
+    into `root` as a checkout holds them; the copied script's path."""
+    script = root / LIST_STACKS.relative_to(ROOT)
+    script.parent.mkdir(parents=True)
+    shutil.copy2(LIST_STACKS, script)
+    shutil.copytree(ROOT / "config", root / "config", ignore=shutil.ignore_patterns("__pycache__"))
+    copy_fixture_stacks(root)
+    return script
+
+
+def list_stacks(root: Path, *args: str) -> dict[str, list[str]]:
+    script = checkout_with_fixture_stacks(root)
+    result = subprocess.run([sys.executable, str(script), *args], cwd=root, capture_output=True, text=True, check=True)
     outputs = dict(line.split("=", 1) for line in result.stdout.splitlines())
     return {key: json.loads(value) for key, value in outputs.items()}
 
@@ -160,8 +170,6 @@ def pin_problem(line: str) -> str | None:
 def test_there_are_workflows_and_stacks_to_check() -> None:
     assert {path.name for path in WORKFLOWS} == {"pull-request.yml", "deploy.yml", "scheduled.yml"}
     assert [path.parent.name for path in ACTIONS] == ["pulumi-setup"]
-    assert PRODUCTION_STACK in stack_names()
-    assert len(stack_names()) >= 2
 
 
 @pytest.mark.parametrize(
@@ -260,14 +268,14 @@ def test_every_pin_is_the_known_commit_of_the_tag_its_label_names() -> None:
 # --- Stack lists -------------------------------------------------------------------------------
 
 
-def test_stack_list_covers_every_committed_stack_file() -> None:
-    outputs = list_stacks()
-    assert outputs["all"] == stack_names()
-    assert sorted(outputs["non_production"] + outputs["production"]) == stack_names()
+def test_stack_list_covers_every_stack_file(tmp_path: Path) -> None:
+    outputs = list_stacks(tmp_path)
+    assert outputs["all"] == fixture_stacks()
+    assert sorted(outputs["non_production"] + outputs["production"]) == fixture_stacks()
 
 
-def test_stack_list_keeps_production_out_of_the_unprotected_list() -> None:
-    outputs = list_stacks()
+def test_stack_list_keeps_production_out_of_the_unprotected_list(tmp_path: Path) -> None:
+    outputs = list_stacks(tmp_path)
     assert PRODUCTION_STACK not in outputs["non_production"]
     assert outputs["production"] == [PRODUCTION_STACK]
 
@@ -282,9 +290,11 @@ def test_stack_list_rejects_an_unknown_stack() -> None:
 
 def test_stack_list_runs_on_a_bare_python_from_any_directory(tmp_path: Path) -> None:
     # CI runs it with the runner's python3 before anything is installed: -I ignores site-packages.
+    script = checkout_with_fixture_stacks(tmp_path / "checkout")
+    (tmp_path / "elsewhere").mkdir()
     result = subprocess.run(
-        [sys.executable, "-I", "-S", str(LIST_STACKS), "--only", PRODUCTION_STACK],
-        cwd=tmp_path,
+        [sys.executable, "-I", "-S", str(script), "--only", PRODUCTION_STACK],
+        cwd=tmp_path / "elsewhere",
         capture_output=True,
         text=True,
     )

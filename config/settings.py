@@ -29,6 +29,7 @@ from components.constants import (
     CLOUDFLARE_NAME_MAX_LENGTH,
     ENTRA_DISPLAY_NAME_MAX_LENGTH,
     MAX_SECRET_LIFETIME_DAYS,
+    PRODUCTION_SECRET_LIFETIME_DAYS,
 )
 from components.group_names import GroupNameError, GroupRef, parse_group, slug
 from config.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
@@ -269,7 +270,8 @@ class Settings:
         "boolean",
         "A production stack: every preview and deployment of it runs the policy pack with the strict "
         "production config, CI deploys it only through a protected environment, and its rotation plus "
-        "grace may not exceed the strict policy's secret lifetime. On unless a stack file turns it off.",
+        f"grace may not exceed the strict policy's secret lifetime ({PRODUCTION_SECRET_LIFETIME_DAYS} days). "
+        "On unless a stack file turns it off.",
         default=True,
     )
     protect: bool = key(
@@ -294,8 +296,10 @@ class Settings:
     secret_grace_days: int = key(
         "secretGraceDays",
         "integer",
-        "Days a secret stays valid after its window ends. Rotation plus grace may not exceed 730 days "
-        "(24 months); above 365 days the deployment warns.",
+        "Days a secret stays valid after its window ends. Rotation plus grace may not exceed "
+        f"{PRODUCTION_SECRET_LIFETIME_DAYS} days in a production stack (the strict policy's limit), nor "
+        f"{MAX_SECRET_LIFETIME_DAYS} days (24 months, Microsoft's) in another, which is warned about above "
+        f"{ADVISED_SECRET_LIFETIME_DAYS} days.",
         default=30,
         minimum=1,
     )
@@ -557,7 +561,9 @@ def load_settings(
     if values["scim_secret_set"] and not values["scim"].enabled:
         read.fail("scimSecret", "<secret>", "no scimSecret while scim.enabled is false")
     values["access_groups"] = _access_groups(read, values["access_groups"], values["support_groups"])
-    values["warnings"] = _rotation(read, values["secret_rotation_days"], values["secret_grace_days"])
+    values["warnings"] = _rotation(
+        read, values["secret_rotation_days"], values["secret_grace_days"], production=values["production"]
+    )
     values["login_app_name"] = values["login_app_name"] or f"Cloudflare Access ({stack})"
     values["identity_provider_name"] = values["identity_provider_name"] or f"Entra ID ({stack})"
     if values["scim"].enabled and values["login_app_name"].casefold() == values["scim"].app_name.casefold():
@@ -639,9 +645,18 @@ def _scim(read: _Reader, raw: Any, sign_in_groups: tuple[GroupRef, ...], stack: 
     return ScimSettings(**values)
 
 
-def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[str, ...]:
+def _rotation(read: _Reader, rotation_days: int, grace_days: int, *, production: bool) -> tuple[str, ...]:
     lifetime = rotation_days + grace_days
-    if lifetime > MAX_SECRET_LIFETIME_DAYS:
+    if production and lifetime > PRODUCTION_SECRET_LIFETIME_DAYS:
+        read.fail(
+            "secretRotationDays + secretGraceDays",
+            lifetime,
+            f"at most {PRODUCTION_SECRET_LIFETIME_DAYS} days in a production stack (here secretRotationDays "
+            f"{rotation_days} + secretGraceDays {grace_days}): the strict policy config "
+            f"(policy/prod-config.json, maxLifetimeDays {PRODUCTION_SECRET_LIFETIME_DAYS}) refuses a longer-lived "
+            "secret, which is the one each new rotation window makes; shorten either, or set production: false",
+        )
+    elif lifetime > MAX_SECRET_LIFETIME_DAYS:
         read.fail(
             "secretRotationDays + secretGraceDays",
             lifetime,

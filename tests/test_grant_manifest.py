@@ -169,3 +169,22 @@ def test_manifest_names_no_dates() -> None:
 def test_invalid_stack_config_is_rejected_by_the_stacks_own_validator() -> None:
     with pytest.raises(SettingsError, match="secretRotationDays"):
         render({**stack_config("dev"), "secretRotationDays": 0})
+
+
+def test_whether_a_stack_is_production_is_stated_with_its_secret_lifetime_limit() -> None:
+    production = stack_config("prod")
+    assert "production" not in production, "the prod fixture is production by default"
+
+    removed, added = changed_lines(render(production, "prod"), render({**production, "production": False}, "prod"))
+
+    assert removed == [
+        "- Production stack (production): yes; every preview and deployment runs the policy pack with its strict "
+        "config (policy/prod-config.json), and CI deploys it only through the protected `production` environment",
+        "- Longest life of one secret: 120 days (the limit of a production stack: 365, the strict policy's; "
+        "Microsoft's: 730)",
+    ]
+    assert added == [
+        "- Production stack (production): no; the policy pack runs with its default settings, and CI deploys it "
+        "without approval",
+        "- Longest life of one secret: 120 days (Microsoft's limit: 730; its advice: under 365)",
+    ]

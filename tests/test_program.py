@@ -157,7 +157,8 @@ def test_a_new_window_replaces_only_the_secret_and_updates_cloudflare() -> None:
 @pytest.mark.parametrize("days", [1, 30, 90, 365, 700])
 @pytest.mark.parametrize("now", [datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 2, 29, 18, tzinfo=UTC)])
 def test_end_date_is_in_the_future_and_within_limits(days: int, now: datetime) -> None:
-    run = run_program(minimal_config(secretRotationDays=days, secretGraceDays=30), now=now)
+    config = minimal_config(secretRotationDays=days, secretGraceDays=30, production=False)
+    run = run_program(config, now=now)
     end = datetime.strptime(run.named("login-client-secret").inputs["endDate"], "%Y-%m-%dT%H:%M:%S%z")
     assert now < end <= now + timedelta(days=days + 30)
     assert end - now <= timedelta(days=730)
@@ -235,7 +236,7 @@ def test_a_secret_lifetime_over_twelve_months_is_warned_about(monkeypatch: pytes
 
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
-    run_program(minimal_config(secretRotationDays=350, secretGraceDays=30))
+    run_program(minimal_config(secretRotationDays=350, secretGraceDays=30, production=False))
     assert warned == [
         "secretRotationDays + secretGraceDays = 380 days: a client secret may live longer than 365 days, "
         "against Microsoft's advice to stay under 12 months"

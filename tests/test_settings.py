@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, ROOT
 
+from components.constants import PRODUCTION_SECRET_LIFETIME_DAYS
 from components.group_names import GroupRef, parse_group
 from config.settings import ENGINE_SECRET, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
 
@@ -307,19 +309,37 @@ def test_rotation_periods_must_be_positive(key: str, bad: int) -> None:
 
 
 def test_rotation_plus_grace_beyond_24_months_is_rejected() -> None:
-    problem = only_problem(secretRotationDays=700, secretGraceDays=31)
+    problem = only_problem(secretRotationDays=700, secretGraceDays=31, production=False)
     assert (problem.key, problem.value) == ("secretRotationDays + secretGraceDays", 731)
     assert "730" in problem.expected
 
 
 def test_rotation_plus_grace_of_exactly_24_months_is_accepted_with_a_warning() -> None:
-    settings = load(secretRotationDays=700, secretGraceDays=30)
+    settings = load(secretRotationDays=700, secretGraceDays=30, production=False)
     assert len(settings.warnings) == 1 and "730 days" in settings.warnings[0]
 
 
 def test_rotation_within_12_months_has_no_warning() -> None:
+    assert load(secretRotationDays=335, secretGraceDays=30, production=False).warnings == ()
+    assert load(secretRotationDays=336, secretGraceDays=30, production=False).warnings != ()
+
+
+def test_a_production_stack_may_not_outlive_the_strict_policys_secret_lifetime() -> None:
+    # The policy would refuse the secret each new window makes: refused offline instead.
+    problem = only_problem(secretRotationDays=350, secretGraceDays=30)
+    assert (problem.key, problem.value) == ("secretRotationDays + secretGraceDays", 380)
+    assert problem.expected.startswith(
+        "at most 365 days in a production stack (here secretRotationDays 350 + secretGraceDays 30): "
+        "the strict policy config (policy/prod-config.json, maxLifetimeDays 365)"
+    )
     assert load(secretRotationDays=335, secretGraceDays=30).warnings == ()
-    assert load(secretRotationDays=336, secretGraceDays=30).warnings != ()
+    assert only_problem(secretRotationDays=700, secretGraceDays=31).value == 731
+
+
+def test_the_production_lifetime_limit_is_the_strict_policy_configs() -> None:
+    # policy/ cannot import the project: the limit is written twice, and held equal here.
+    prod_config = json.loads((ROOT / "policy" / "prod-config.json").read_text())
+    assert prod_config["client-secret-end-date"]["maxLifetimeDays"] == PRODUCTION_SECRET_LIFETIME_DAYS == 365
 
 
 # --- accessGroups ------------------------------------------------------------------------------

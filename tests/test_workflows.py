@@ -280,12 +280,13 @@ def test_stack_list_keeps_production_out_of_the_unprotected_list(tmp_path: Path)
     assert outputs["production"] == [PRODUCTION_STACK]
 
 
-def test_stack_list_rejects_an_unknown_stack() -> None:
+def test_stack_list_rejects_an_unknown_stack(tmp_path: Path) -> None:
+    script = checkout_with_fixture_stacks(tmp_path)
     result = subprocess.run(
-        [sys.executable, str(LIST_STACKS), "--only", "no-such-stack"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(script), "--only", "no-such-stack"], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 1
-    assert "unknown stack 'no-such-stack'" in result.stderr
+    assert "unknown stack 'no-such-stack'; expected one of dev, prod" in result.stderr
 
 
 def test_stack_list_runs_on_a_bare_python_from_any_directory(tmp_path: Path) -> None:

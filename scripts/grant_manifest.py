@@ -180,7 +180,8 @@ def _scim(settings: Settings) -> list[str]:
         "- ... and removes the user's Zero Trust seat (scim.seatDeprovision): " + yes_no(scim.seat_deprovision),
         f"- When a user's groups change (scim.identityUpdateBehavior: {scim.identity_update_behavior}): "
         f"{IDENTITY_UPDATE_MEANINGS[scim.identity_update_behavior]}",
-        f"- E-mail when provisioning fails or is quarantined (scim.notificationEmail): {scim.notification_email or 'none'}",
+        "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): "
+        + (scim.notification_email or "none"),
         f"- Accidental deletions prevention (scim.deletionThreshold): {guard}",
         "",
     ]

@@ -173,24 +173,23 @@ class ScimSettings:
     scope: str = key(
         "scope",
         "string",
-        "Provisioning scope: assigned (only the users and groups assigned to the SCIM app, i.e. scim.groups) "
-        "or all (every user and group of the tenant, assigned or not). Written as the SyncAll credential.",
+        "assigned (only the users and groups assigned to the SCIM app) or all (every user and group, "
+        "assigned or not). Written as the SyncAll credential.",
         default="assigned",
         enum=("assigned", "all"),
     )
     groups: tuple[GroupRef, ...] = key(
         "groups",
         "array",
-        "Entra groups to provision, each a display name or an object ID. With scope assigned, no group is "
-        "an error: nothing would be provisioned. A list that differs from signInGroups is warned about.",
+        "Entra groups to provision, each a display name or an object ID. None is an error with scope "
+        "assigned. Warned about when it differs from signInGroups.",
         default_doc="the sign-in groups",
         placeholder_allowed=True,
     )
     notification_email: str | None = key(
         "notificationEmail",
         "string",
-        "Address Entra e-mails when provisioning fails or is quarantined (the deletion guard quarantines too). "
-        "Left out, no e-mail is sent.",
+        "Address Entra e-mails when provisioning fails or is quarantined. Left out: no e-mail.",
         default_doc="no e-mail",
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         pattern_expected="one e-mail address, such as identity-team@example.com",
@@ -198,8 +197,8 @@ class ScimSettings:
     deletion_threshold: int | None = key(
         "deletionThreshold",
         "integer",
-        "Accidental deletions prevention: a provisioning cycle that would delete or disable this many accounts "
-        "or more stops (quarantined) until an admin allows the deletions. Left out, the guard is off.",
+        "Accidental deletions prevention: a cycle that would delete or disable this many accounts or more "
+        "is held (quarantined) until an admin allows it. Left out: off.",
         default_doc="off",
         minimum=1,
         unit="accounts",
@@ -272,9 +271,8 @@ class Settings:
     email_claim_name: str | None = key(
         "emailClaimName",
         "string",
-        "Claim Cloudflare takes the email from. Left out, Cloudflare uses email, which the login app requests "
-        "in ID tokens (Entra sends it to members only when asked). preferred_username is the sign-in name, "
-        "not the email, where UPNs differ from email addresses.",
+        "Claim Cloudflare takes the email from. Left out: email, which the login app requests in ID tokens "
+        "(Entra sends it to members only when asked). preferred_username is the sign-in name (UPN).",
         default_doc="Cloudflare's (`email`)",
         pattern=r"^[A-Za-z0-9_.:/-]{1,128}$",
         pattern_expected="a claim name such as email or preferred_username",

@@ -84,6 +84,7 @@ if identity_provider.scim_endpoint is not None and identity_provider.scim_secret
             groups={ref.slug: group_ids[ref] for ref in settings.scim.groups},
             protect=settings.protect,
             adopt=settings.adopt,
+            user_attributes=settings.scim.user_attributes,
         ),
     )
     pulumi.export("scimEndpoint", identity_provider.scim_endpoint)

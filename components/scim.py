@@ -7,7 +7,9 @@ Creates, as children of one `ScimProvisioning` component:
   (scope "sync only assigned users and groups");
 - `<name>-secret`: the provisioning credentials, Cloudflare's SCIM endpoint and secret taken
   straight from the identity provider's outputs;
-- `<name>-job`: the provisioning job from the `scim` template, enabled, which starts provisioning.
+- `<name>-job`: the provisioning job from the `scim` template, enabled, which starts provisioning;
+- `<name>-attribute-mappings`: only when mappings are declared, the job's User attribute mappings
+  (components/scim_schema.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from components.constants import (
     SCIM_SECRET_TOKEN_KEY,
 )
 from components.groups import assign_groups
+from components.scim_schema import AttributeMappings
 
 
 @dataclass
@@ -39,6 +42,8 @@ class ScimProvisioningArgs:
     # Logical name -> import ID of objects made by hand (`adopt` block). The existing job is
     # imported, not recreated, so nobody is provisioned twice; its credentials are rewritten.
     adopt: Mapping[str, str] = field(default_factory=dict)
+    # SCIM target attribute -> Entra source; empty leaves the job's mappings to Microsoft.
+    user_attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 class ScimProvisioning(pulumi.ComponentResource):
@@ -84,6 +89,14 @@ class ScimProvisioning(pulumi.ComponentResource):
                 parent=self, depends_on=[secret, *assignments], import_=args.adopt.get(f"{name}-job")
             ),
         )
+
+        if args.user_attributes:
+            AttributeMappings(
+                f"{name}-attribute-mappings",
+                job.id,
+                args.user_attributes,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[job]),
+            )
 
         self.app_object_id = scim_app.application_object_id
         self.service_principal_object_id = scim_app.service_principal_object_id

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +159,18 @@ def _scim(settings: Settings) -> list[str]:
         "- ... and removes the user's Zero Trust seat (scim.seatDeprovision): " + yes_no(scim.seat_deprovision),
         f"- When a user's groups change (scim.identityUpdateBehavior: {scim.identity_update_behavior}): "
         f"{IDENTITY_UPDATE_MEANINGS[scim.identity_update_behavior]}",
+        *_user_attributes(scim.user_attributes),
         "",
+    ]
+
+
+def _user_attributes(mappings: Mapping[str, str]) -> list[str]:
+    """What Entra sends of each user, where the stack manages it."""
+    if not mappings:
+        return ["- User attributes sent (scim.userAttributes): Microsoft's default mappings, not managed by the stack"]
+    return [
+        "- User attributes sent (scim.userAttributes), SCIM attribute <- Entra source, kept so by every deployment:",
+        *(f"  - `{target}` <- `{source}`" for target, source in mappings.items()),
     ]
 
 

@@ -30,6 +30,7 @@ from typing import Any, Final, TypeVar
 import httpx
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime import rpc
 
 from components import attribute_mappings
 
@@ -135,11 +136,24 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
 
         return self._run(work)
 
+    def _live_schema(self, job: str) -> dict[str, Any] | None:
+        """The job's schema, or None when the job no longer exists."""
+        from ops.clients import NotFoundError
+
+        async def work(graph: Graph) -> dict[str, Any] | None:
+            try:
+                return await self._schema(graph, job)
+            except NotFoundError:
+                return None
+
+        return self._run(work)
+
     # --- the provider ------------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         failures = []
-        if not JOB_PATH.match(str(news.get("job", ""))):
+        # While the job is still to be created, a preview hands over its path as unknown.
+        if news.get("job") != rpc.UNKNOWN and not JOB_PATH.match(str(news.get("job", ""))):
             failures.append(
                 pulumi.dynamic.CheckFailure(
                     "job", "the job's Graph path /servicePrincipals/<id>/synchronization/jobs/<id>"
@@ -161,7 +175,9 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
             return pulumi.dynamic.DiffResult(changes=True, replaces=["job"], delete_before_replace=True)
         if dict(olds.get("mappings") or {}) != dict(news.get("mappings") or {}):
             return pulumi.dynamic.DiffResult(changes=True)
-        schema = self._run(lambda graph: self._schema(graph, news["job"]))
+        schema = self._live_schema(news["job"])
+        if schema is None:
+            return pulumi.dynamic.DiffResult(changes=True)
         drift = attribute_mappings.drifted(schema, dict(olds.get("applied") or {}))
         return pulumi.dynamic.DiffResult(changes=bool(drift))
 
@@ -174,7 +190,10 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.UpdateResult({**news, **written})
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        schema = self._run(lambda graph: self._schema(graph, props["job"]))
+        schema = self._live_schema(props["job"])
+        if schema is None:
+            # The job is gone, and its mappings with it.
+            return pulumi.dynamic.ReadResult(None, {})
         drift = attribute_mappings.drifted(schema, dict(props.get("applied") or {}))
         live = {target: drift.get(target, source) for target, source in dict(props.get("mappings") or {}).items()}
         # A target no longer mapped at all reads as an empty source: the next update writes it again.
@@ -182,18 +201,11 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.ReadResult(id_, {**props, "mappings": mappings})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from ops.clients import NotFoundError
-
         originals = dict(props.get("originals") or {})
-
-        async def work(graph: Graph) -> None:
-            try:
-                schema = await self._schema(graph, props["job"])
-            except NotFoundError:
-                return
-            await self._put(graph, props["job"], attribute_mappings.with_user_mappings(schema, originals))
-
-        self._run(work)
+        schema = self._live_schema(props["job"])
+        if schema is not None:
+            restored = attribute_mappings.with_user_mappings(schema, originals)
+            self._run(lambda graph: self._put(graph, props["job"], restored))
 
 
 class AttributeMappings(pulumi.dynamic.Resource):

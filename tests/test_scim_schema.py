@@ -22,6 +22,7 @@ import pytest
 import respx
 from harness import minimal_config, reveal, run_program
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
 from schema_fakes import JOB_PATH, FakeSchemaGraph, attribute, user_mapping_of, without_user_targets
 from verify_fakes import GRAPH, GRAPH_TOKEN, FakeCredential
 
@@ -227,6 +228,12 @@ def test_diff_sees_a_declared_change_without_asking_graph(graph: FakeSchemaGraph
     assert graph.gets == reads
 
 
+def test_diff_asks_for_a_rewrite_when_the_job_is_gone(graph: FakeSchemaGraph) -> None:
+    outs = created(graph)
+    graph.job_exists = False
+    assert provider().diff(f"{JOB_PATH}/schema", outs, props()).changes is True
+
+
 def test_diff_replaces_for_another_job(graph: FakeSchemaGraph) -> None:
     outs = created(graph)
     other = {**props(), "job": JOB_PATH.replace("scim.0a1b", "scim.9f9f")}
@@ -283,6 +290,12 @@ def test_read_returns_the_live_source_of_a_portal_edit(graph: FakeSchemaGraph) -
     assert provider().diff(f"{JOB_PATH}/schema", result.outs, props()).changes is True
 
 
+def test_read_of_a_deleted_job_reports_the_mappings_gone(graph: FakeSchemaGraph) -> None:
+    outs = created(graph)
+    graph.job_exists = False
+    assert provider().read(f"{JOB_PATH}/schema", outs).id is None
+
+
 # --- delete -------------------------------------------------------------------------------------------------------
 
 
@@ -307,6 +320,10 @@ def test_delete_of_a_deleted_job_does_nothing(graph: FakeSchemaGraph) -> None:
 def test_check_refuses_a_job_that_is_not_a_graph_path() -> None:
     result = AttributeMappingsProvider().check({}, {**props(), "job": "scim.0a1b"})
     assert [failure.property for failure in result.failures] == ["job"]
+
+
+def test_check_accepts_a_job_a_preview_does_not_know_yet() -> None:
+    assert AttributeMappingsProvider().check({}, {**props(), "job": rpc.UNKNOWN}).failures == []
 
 
 def test_check_refuses_a_target_outside_the_scim_user_schema() -> None:

@@ -586,7 +586,7 @@ class Verification:
                 )
         if drifted:
             return Status.FAILS, f"changed outside the stack: {'; '.join(drifted)}; redeploy to write them back"
-        return Status.HOLDS, f"all {len(self.settings.scim.user_attributes)} declared mappings hold"
+        return Status.HOLDS, f"all {len(self.settings.scim.user_attributes)} managed mappings hold"
 
     # --- Cloudflare -------------------------------------------------------------------------------
 

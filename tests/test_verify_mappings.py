@@ -79,7 +79,7 @@ def test_no_check_without_declared_mappings(tmp_path: Path) -> None:
 
 def test_the_check_holds_when_every_managed_mapping_is_live(tmp_path: Path) -> None:
     check = verify(tmp_path, deployed(), with_mappings())[CHECK]
-    assert (check["status"], check["reason"]) == ("holds", "all 5 declared mappings hold")
+    assert (check["status"], check["reason"]) == ("holds", "all 5 managed mappings hold")
 
 
 def test_a_mapping_changed_in_the_portal_fails_and_is_named(tmp_path: Path) -> None:

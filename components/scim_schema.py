@@ -83,6 +83,8 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
             return (self._session or graph_session)(work)
         except ApiError as error:
             raise AttributeMappingError(error.describe()) from None
+        except attribute_mappings.SchemaShapeError as error:
+            raise AttributeMappingError(f"nothing written: {error}") from None
 
     # --- the Graph calls ---------------------------------------------------------------------------
 

@@ -145,14 +145,15 @@ def constant(value: str) -> dict[str, Any]:
 
 
 def mapping(target: str, source: dict[str, Any], matching: int = 0) -> dict[str, Any]:
+    # Not in alphabetical order, so a write that sorts keys shows up as a change.
     return {
-        "defaultValue": None,
-        "exportMissingReferences": False,
+        "targetAttributeName": target,
+        "source": source,
+        "matchingPriority": matching,
         "flowBehavior": "FlowWhenChanged",
         "flowType": "Always",
-        "matchingPriority": matching,
-        "source": source,
-        "targetAttributeName": target,
+        "defaultValue": None,
+        "exportMissingReferences": False,
     }
 
 

@@ -155,6 +155,13 @@ def test_create_fails_on_an_attribute_entra_does_not_define(graph: FakeSchemaGra
         created(graph, effective_user_attributes({"nickName": "nickname"}))
 
 
+def test_create_refuses_a_schema_with_two_enabled_user_mappings(graph: FakeSchemaGraph) -> None:
+    graph.schema["synchronizationRules"][1]["objectMappings"][0]["enabled"] = True
+    with pytest.raises(AttributeMappingError, match="nothing written: the job schema has 2 enabled object mappings"):
+        created(graph)
+    assert graph.puts == []
+
+
 def test_create_waits_out_throttling(graph: FakeSchemaGraph) -> None:
     graph.throttle.update({"get": 2, "put": 1, "parse": 1})
     created(graph)

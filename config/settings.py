@@ -703,6 +703,15 @@ def _user_attributes(read: _Reader, raw: Mapping[str, Any]) -> dict[str, str]:
     declared: dict[str, str] = {}
     for target, source in raw.items():
         key = f"scim.userAttributes.{target}"
+        if isinstance(source, dict):
+            read.fail(
+                key,
+                source,
+                f"one key per attribute, its dots included ({target}.<...>: <source>); `pulumi config set --path` "
+                f"splits keys at dots, so write it in the stack file or as "
+                f"--path 'scim.userAttributes[\"{target}.<...>\"]'",
+            )
+            continue
         problem = attribute_mappings.target_problem(target)
         if problem:
             read.fail(key, target, problem)

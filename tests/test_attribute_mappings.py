@@ -188,3 +188,11 @@ def test_holds_ignores_graphs_spacing_of_an_expression_but_not_of_its_strings() 
     assert attribute_mappings.holds('Join(" ", [givenName], [surname])', live)
     assert not attribute_mappings.holds('Join("", [givenName], [surname])', live)
     assert not attribute_mappings.holds("givenName", live)
+
+
+def test_a_key_with_dots_written_nested_is_explained() -> None:
+    # What `pulumi config set --path scim.userAttributes.name.givenName givenName` writes.
+    problem = only_problem({"name": {"givenName": "givenName"}})
+    assert problem.key == "scim.userAttributes.name"
+    assert "pulumi config set --path` splits keys at dots" in problem.expected
+    assert "--path 'scim.userAttributes[\"name.<...>\"]'" in problem.expected

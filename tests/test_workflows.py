@@ -27,7 +27,9 @@ from typing import Any
 import pytest
 import yaml
 
+from config.settings import load_settings
 from config.stack_files import stack_names
+from scripts import grant_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"
@@ -429,7 +431,8 @@ def production_environment_problems(document: dict[str, Any]) -> list[str]:
     problems = []
     is_pull_request = bool(triggers(document) & {"pull_request", "pull_request_target"})
     for name, job in document["jobs"].items():
-        if not uses_setup_action(job):
+        # Jobs that can reach nothing (no secret, no variable, no OIDC token) may list any stacks.
+        if not (job_references(document, job)[0] or job.get("permissions", {}).get("id-token")):
             continue
         matrix = job.get("strategy", {}).get("matrix", {}).get("stack")
         environment = environment_of(job)
@@ -550,6 +553,33 @@ def test_production_stacks_outside_their_environment_fail(name: str, job: str, f
             target["environment"] = value
 
     assert production_environment_problems(mutated(name, change))
+
+
+def test_a_comment_job_given_a_secret_falls_under_the_production_rule() -> None:
+    document = mutated(
+        "pull-request.yml",
+        lambda d: d["jobs"]["comment"].update(env={"X": "${{ secrets.CLOUDFLARE_PREVIEW_API_TOKEN }}"}),
+    )
+    assert production_environment_problems(document)
+
+
+def setup_step(number: int) -> str:
+    """One numbered step of docs/ci.md's "Setting up CI", as text."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    return text.split(f"\n### {number}. ", 1)[1].split("\n### ", 1)[0]
+
+
+def test_the_setup_docs_federate_and_grant_each_identity_as_the_workflows_expect() -> None:
+    deployer, preview = setup_step(2), setup_step(3)
+    assert ":pull_request" not in deployer
+    assert "for environment in main-branch production; do" in deployer
+    assert "repo:$repo:pull_request" in preview
+    assert "repo:$repo:environment:production-preview" in preview
+    assert "ReadWrite" not in preview
+    granted_to_deployer = deployer.split("for permission in ", 1)[1].split("; do", 1)[0].split()
+    granted_to_preview = preview.split("for permission in ", 1)[1].split("; do", 1)[0].split()
+    assert [name for name in granted_to_deployer if name != "\\"] == list(grant_manifest.DEPLOYER_GRAPH_PERMISSIONS)
+    assert granted_to_preview == list(grant_manifest.PREVIEW_GRAPH_PERMISSIONS)
 
 
 def test_no_workflow_prints_secrets() -> None:
@@ -904,3 +934,49 @@ def test_dependabot_moves_the_sdk_pins_together() -> None:
         and not any(fnmatch.fnmatch(package, pattern) for pattern in group.get("exclude-patterns", []))
     }
     assert len(holding) == 1
+
+
+# --- The grant manifests name both CI identities ------------------------------------------------
+
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+LOGIN_APP_OBJECT_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def ci_section(production: bool, adopt: dict[str, str] | None = None) -> list[str]:
+    raw: dict[str, Any] = {
+        "cloudflareAccountId": ACCOUNT,
+        "signInGroups": ["Cloudflare Access Users"],
+        "production": production,
+        "adopt": adopt or {},
+    }
+    text = grant_manifest.render(load_settings(raw, "acme"), "stacks/Pulumi.acme.yaml")
+    return text.split("## Who deploys and who previews this stack (CI)\n", 1)[1].splitlines()
+
+
+def test_manifest_says_where_a_production_stack_is_deployed_and_previewed() -> None:
+    lines = ci_section(production=True)
+    assert any("in the `production` environment, after one of its required reviewers" in line for line in lines)
+    assert any("in the `production-preview` environment" in line for line in lines)
+    assert not any("main-branch" in line for line in lines)
+
+
+def test_manifest_says_where_a_non_production_stack_is_deployed_and_previewed() -> None:
+    lines = ci_section(production=False)
+    assert any("in the `main-branch` environment, without approval" in line for line in lines)
+    assert any("with the non-production passphrase" in line for line in lines)
+    assert not any("production-preview" in line for line in lines)
+
+
+def test_manifest_lists_each_identity_permission_on_its_own_line() -> None:
+    lines = ci_section(production=True)
+    deployer = [line.split("`")[1] for line in lines if line.startswith("- Deployer, Microsoft Graph")]
+    preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
+    assert deployer == list(grant_manifest.DEPLOYER_GRAPH_PERMISSIONS)
+    assert preview == ["Application.Read.All", "Group.Read.All"]
+    assert f"- Preview identity, Cloudflare token: {grant_manifest.CLOUDFLARE_READ_TOKEN}" in lines
+
+
+def test_manifest_adds_the_reads_a_preview_of_an_adoption_needs() -> None:
+    lines = ci_section(production=False, adopt={"login-app": f"/applications/{LOGIN_APP_OBJECT_ID}"})
+    preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
+    assert preview == ["Application.Read.All", "Group.Read.All", "Directory.Read.All", "Synchronization.Read.All"]

@@ -3,12 +3,16 @@ this project's own CI rules.
 
 zizmor (run offline below) covers the generic hardening: unpinned actions, permissions, template
 injection, credential persistence, environment-file writes. The tests here keep what no linter
-knows: which stacks run where, that prod deploys only through the protected environment, one
-concurrency group per stack, OIDC instead of stored Azure secrets, the policy pack on every
-pulumi command, verify after every deployment, and the CLI pin file.
+knows: which identity and which secrets each trigger may use (a pull request only the read-only
+preview credentials; the deployer, the write token and the production passphrase only in the
+environments that hold them), that production stacks run only in their protected environments,
+one concurrency group per stack, OIDC instead of stored Azure secrets, the policy pack on every
+pulumi command with the strict config for production stacks, verify (and the canary) after every
+deployment, and the CLI pin file.
 
 Offline and fast: the GitHub and Dependabot schemas are the copies bundled in check-jsonschema,
-and the stack list is produced by running the same script the workflows run.
+and the stack lists are produced by running the same script the workflows run, on stack files
+the tests write themselves.
 """
 
 from __future__ import annotations
@@ -47,12 +51,13 @@ ZIZMOR_COMMAND = ("--offline", "--no-config", "--strict-collection", "--min-seve
 PRODUCTION_ENVIRONMENT = "production"
 MATRIX_OF_ALL = "${{ fromJSON(needs.stacks.outputs.all) }}"
 MATRIX_OF_NON_PRODUCTION = "${{ fromJSON(needs.stacks.outputs.non_production) }}"
+PRODUCTION_MATRIX = "${{ fromJSON(needs.stacks.outputs.production) }}"
 POLICY_ARGS_FROM_SETUP = "${{ steps.setup.outputs.policy-args }}"
 VERIFY = 'make verify STACK="$STACK"'
 SDK_PINS = ("pulumi", "pulumi-azuread", "pulumi-cloudflare")
 
 # Every action in use, at the tag and commit checked against the action's own repository
-# (../shared/FACTS.md, "GitHub Actions pins"). A Dependabot pull request that moves a pin must
+# (docs/ci.md, "Pins, and how they stay current"). A Dependabot pull request that moves a pin must
 # move it here too, after checking that the commit is that tag's.
 PINS: dict[str, tuple[str, str]] = {
     "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1"),
@@ -369,7 +374,6 @@ PREVIEW_REFERENCES = {
 REFERENCE = re.compile(r"\b(?:secrets|vars)\.[A-Za-z_][A-Za-z0-9_]*")
 # Forms that reach secrets or variables by a computed name, which no list above can check.
 COMPUTED_REFERENCE = re.compile(r"\b(?:secrets|vars)\s*\[|\(\s*(?:secrets|vars)\s*\)")
-PRODUCTION_MATRIX = "${{ fromJSON(needs.stacks.outputs.production) }}"
 
 
 def triggers(document: dict[str, Any]) -> set[str]:

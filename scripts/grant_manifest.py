@@ -35,6 +35,13 @@ from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
 from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
+from ops.permissions import (  # noqa: E402
+    APPLICATION_READ,
+    CLOUDFLARE_ACCESS_READ,
+    DIRECTORY_READ,
+    GROUP_READ,
+    SYNCHRONIZATION_READ,
+)
 
 MANIFESTS_DIR = "manifests"
 
@@ -60,18 +67,18 @@ DEPLOYER_GRAPH_PERMISSIONS = {
 # A preview without --refresh reads nothing it manages; only the program's lookups call Graph.
 # Least privileged roles from the azuread data source docs ("API Permissions"):
 # azuread_service_principal Application.Read.All, azuread_groups Group.Read.All,
-# azuread_client_config none.
+# azuread_client_config none. The names come from ops/permissions.py, the one table of them.
 PREVIEW_GRAPH_PERMISSIONS = {
-    "Application.Read.All": "look up Microsoft Graph's service principal and its scope IDs",
-    "Group.Read.All": "resolve groups named by display name",
+    APPLICATION_READ.name: "look up Microsoft Graph's service principal and its scope IDs",
+    GROUP_READ.name: "resolve groups named by display name",
 }
 # An adopt block makes the preview read each adopted object (an import reads it to diff it).
 PREVIEW_ADOPT_GRAPH_PERMISSIONS = {
-    "Directory.Read.All": "read an adopted consent grant",
-    "Synchronization.Read.All": "read an adopted provisioning job",
+    DIRECTORY_READ.name: "read an adopted consent grant",
+    SYNCHRONIZATION_READ.name: "read an adopted provisioning job",
 }
 CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
-CLOUDFLARE_READ_TOKEN = "Access: Organizations, Identity Providers, and Groups Read"
+CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
 
 
 def yes_no(flag: bool) -> str:

@@ -118,6 +118,7 @@ class CanaryTenant(FakeTenant):
     # The Entra attribute the SCIM app maps to emails[type eq "work"].value (Cloudflare's guide: mail).
     email_source: str = "mail"
     export_fails: bool = False
+    export_failure: str = "HTTP 401 from the SCIM endpoint: the bearer token was rejected"
     visible_after: float = 0.0  # seconds before Cloudflare's SCIM view lists a person sent to it
     max_per_page: int = 50
     provision_calls: list[float] = field(default_factory=list)
@@ -251,10 +252,10 @@ class CanaryTenant(FakeTenant):
              "description": "Determine if User in scope by evaluating against each scoping filter", "details": {}}
         )  # fmt: skip
         if self.export_fails:
-            reason = "HTTP 401 from the SCIM endpoint: the bearer token was rejected"
+            reason = self.export_failure
             steps.append(
                 {"name": "EntryExportAdd", "type": "Export", "status": "Failure",
-                 "description": f"Failed to create User '{upn}' in customappsso", "details": {"reason": reason}}
+                 "description": f"Failed to create User '{upn}' in customappsso: {reason}", "details": {}}
             )  # fmt: skip
             return self._answer("Failure", "SystemForCrossDomainIdentityManagementUnauthorized", reason, steps)
         record = {

@@ -259,10 +259,20 @@ def test_a_failed_export_names_the_failing_step_and_its_reason(tmp_path: Path) -
     result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(export_fails=True))
     assert result.code == 1
     assert result.reason("canary.provision-on-demand").startswith(
-        "failed at step EntryExportAdd (Export): Failed to create User 'alice@acme-test.example' in customappsso; "
+        "failed at step EntryExportAdd (Export): Failed to create User 'alice@acme-test.example' in customappsso: "
+        "HTTP 401 from the SCIM endpoint: the bearer token was rejected; "
         "reason: HTTP 401 from the SCIM endpoint: the bearer token was rejected"
     )
     assert result.tenant.count("arrival") == 0
+
+
+def test_a_token_a_service_echoes_in_a_step_is_scrubbed_everywhere(tmp_path: Path) -> None:
+    echoed = f"HTTP 401: 'Bearer {CLOUDFLARE_TOKEN}' rejected, Graph sent 'Bearer {GRAPH_TOKEN}'"
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(export_fails=True, export_failure=echoed))
+    # run_verify asserts neither token reaches stdout or stderr; the step is still reported.
+    assert "HTTP 401: 'Bearer ***' rejected, Graph sent 'Bearer ***'" in result.reason("canary.provision-on-demand")
+    assert "canary: step 3/3 EntryExportAdd (Export): Failure: Failed to create User" in result.stderr
+    assert "Bearer ***" in result.stderr
 
 
 def test_the_rule_id_is_read_from_the_schema(tmp_path: Path) -> None:

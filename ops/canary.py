@@ -238,6 +238,7 @@ class Canary:
     job_path: str
     cloudflare_users_path: str
     email_claim: str | None
+    provisions_everyone: bool  # scim.scope all (SyncAll): assignments do not limit provisioning
     progress: Callable[[str], None]
     sleep: Callable[[float], Awaitable[None]]
     poll_bound: float = POLL_BOUND_SECONDS
@@ -369,6 +370,8 @@ class Canary:
         )
 
     async def _scope(self, user: dict[str, Any], memberships: asyncio.Future[Any]) -> Finding:
+        if self.provisions_everyone:
+            return _holds(*SCOPE_CHECK, "scim.scope is all: Entra provisions every user, assigned or not")
         consequence = "Entra never provisions them; add them to a scim.groups group"
         scim = self.shared.scim_assignments()
         return await self._assignment(SCOPE_CHECK, "SCIM app", scim, user, memberships, consequence)

@@ -729,6 +729,7 @@ async def verify(
                 outputs.scim_job_path,
                 f"{verification._idp_path()}/scim/users",
                 settings.email_claim_name,
+                settings.scim.scope == "all",
                 lambda line: print(scrub(line, secrets()), file=progress),
                 runtime.sleep,
             )

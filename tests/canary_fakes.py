@@ -117,6 +117,7 @@ class CanaryTenant(FakeTenant):
     schema_rules: list[dict[str, Any]] = field(default_factory=lambda: [user_rule()])
     # The Entra attribute the SCIM app maps to emails[type eq "work"].value (Cloudflare's guide: mail).
     email_source: str = "mail"
+    sync_all: bool = False  # the SyncAll credential: every user is in scope, assigned or not
     export_fails: bool = False
     export_failure: str = "HTTP 401 from the SCIM endpoint: the bearer token was rejected"
     visible_after: float = 0.0  # seconds before Cloudflare's SCIM view lists a person sent to it
@@ -188,6 +189,8 @@ class CanaryTenant(FakeTenant):
         )
 
     def _in_scope(self, object_id: str) -> bool:
+        if self.sync_all:
+            return True
         principals = {object_id, *self.member_of.get(object_id, [])}
         return bool(principals & set(self.scim_assignments))
 

@@ -7,9 +7,9 @@ runs on a FakeClock: throttling and polling take no real time.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,7 @@ from verify_fakes import (
     JOB_ID,
     SCIM_SP_ID,
     USERS_GROUP_ID,
-    FakeCredential,
     FakeTenant,
-    stack_export,
-    stack_outputs,
-    write_project,
 )
 
 from ops import permissions
@@ -60,12 +56,16 @@ PROVISION_PATH = f"/v1.0/servicePrincipals/{SCIM_SP_ID}/synchronization/jobs/{JO
 
 
 def run_canary(
-    tmp_path: Path, *args: str, tenant: CanaryTenant | None = None, stack_extra: str = "", json_output: bool = True
+    tmp_path: Path,
+    *args: str,
+    tenant: CanaryTenant | None = None,
+    edit_stack: Callable[[str], str] = lambda text: text,
+    json_output: bool = True,
 ) -> Result:
     """verify on a FakeClock (the tenant's): throttling and polling take no real time."""
     tenant = tenant or CanaryTenant()
     result = run_verify(
-        tmp_path, *args, tenant=tenant, sleep=tenant.clock.sleep, stack_extra=stack_extra, json_output=json_output
+        tmp_path, *args, tenant=tenant, sleep=tenant.clock.sleep, edit_stack=edit_stack, json_output=json_output
     )
     result.sleeps = tenant.clock.sleeps
     return result
@@ -113,9 +113,11 @@ def test_a_person_in_scope_is_provisioned_and_arrives_with_the_email_access_sees
 
 
 def test_the_text_report_carries_the_canary_checks(tmp_path: Path) -> None:
+    without = run_canary(tmp_path, json_output=False).stdout.strip().splitlines()
     result = run_canary(tmp_path, "--canary", ALICE_UPN, json_output=False)
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "24 checks: 24 hold, 0 warn, 0 fail (all checks hold)"
+    assert len(lines) == len(without) + 6
+    assert lines[-1].endswith("(all checks hold)")
     assert any(line.split()[:4] == ["holds", "Canary", "email", "matches"] for line in lines)
     assert not any(line.startswith("canary:") for line in lines)  # progress goes to stderr
 
@@ -189,22 +191,16 @@ def test_a_canary_that_is_not_a_user_is_refused_before_any_call(capsys: Any) -> 
 
 
 def test_a_stack_without_scim_has_no_canary(tmp_path: Path) -> None:
-    tenant = CanaryTenant()
-    bin_dir = write_project(tmp_path, outputs=stack_outputs(), export=stack_export())
-    stack_file = tmp_path / "stacks" / "Pulumi.dev.yaml"
-    stack_file.write_text(stack_file.read_text().replace("    enabled: true\n", "    enabled: false\n"))
-    runtime = Runtime(
-        environ={"PATH": f"{bin_dir}:/usr/bin:/bin", "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN},
-        credential=FakeCredential(),
-        root=tmp_path,
+    no_scim = run_canary(
+        tmp_path,
+        "--canary",
+        ALICE_UPN,
+        json_output=False,
+        edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: false\n"),
     )
-    err = io.StringIO()
-    with respx.mock(assert_all_called=False) as router:
-        tenant.install(router)
-        code = main(["--stack", "dev", "--canary", ALICE_UPN], runtime, io.StringIO(), err)
-    assert code == 2
-    assert "--canary needs SCIM provisioning: stack dev has scim.enabled: false" in err.getvalue()
-    assert tenant.requests == []
+    assert no_scim.code == 2
+    assert "--canary needs SCIM provisioning: stack dev has scim.enabled: false" in no_scim.stderr
+    assert no_scim.tenant.requests == []
 
 
 # --- both assignments -----------------------------------------------------------------------------
@@ -230,6 +226,23 @@ def test_a_person_provisioned_but_not_allowed_to_sign_in_is_named(tmp_path: Path
     assert result.status("canary.sign-in-assignment") == "fails"
     assert "Entra refuses their sign-in (AADSTS50105)" in result.reason("canary.sign-in-assignment")
     assert result.code == 1
+
+
+def test_with_scope_all_everyone_is_in_provisioning_scope(tmp_path: Path) -> None:
+    tenant = CanaryTenant(sync_all=True)
+    tenant.login_assignments.append(BOB_ID)  # Bob is in no assigned group
+    result = run_canary(
+        tmp_path,
+        "--canary",
+        BOB_UPN,
+        tenant=tenant,
+        edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n"),
+    )
+    assert result.reason("canary.provisioning-scope") == (
+        "scim.scope is all: Entra provisions every user, assigned or not"
+    )
+    assert result.status("canary.provision-on-demand") == "holds"
+    assert result.code == 0, result.stdout
 
 
 def test_without_required_assignment_anyone_may_sign_in(tmp_path: Path) -> None:
@@ -356,12 +369,14 @@ def test_an_email_cloudflare_holds_that_access_does_not_see_fails(tmp_path: Path
 
 
 def test_email_claim_preferred_username_expects_the_upn(tmp_path: Path) -> None:
-    claim = "  entra-cloudflare:emailClaimName: preferred_username\n"
-    mismatch = run_canary(tmp_path, "--canary", ALICE_UPN, stack_extra=claim)
+    def claim(text: str) -> str:
+        return text + "  entra-cloudflare:emailClaimName: preferred_username\n"
+
+    mismatch = run_canary(tmp_path, "--canary", ALICE_UPN, edit_stack=claim)
     assert mismatch.status("canary.email") == "fails"
     assert f"Access takes {ALICE_UPN} from the 'preferred_username' claim" in mismatch.reason("canary.email")
     match = run_canary(
-        tmp_path, "--canary", ALICE_UPN, stack_extra=claim, tenant=CanaryTenant(email_source="userPrincipalName")
+        tmp_path, "--canary", ALICE_UPN, edit_stack=claim, tenant=CanaryTenant(email_source="userPrincipalName")
     )
     assert match.status("canary.email") == "holds"
 

@@ -98,9 +98,9 @@ def run_verify(
     now: datetime = NOW,
     json_output: bool = True,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    stack_extra: str = "",
+    edit_stack: Callable[[str], str] = lambda text: text,
 ) -> Result:
-    """`sleep`: the runtime's (default: record and return at once); `stack_extra`: config lines to append."""
+    """`sleep`: the runtime's (default: record and return at once); `edit_stack`: changes the stack file's text."""
     tenant = tenant or FakeTenant()
     bin_dir = write_project(
         tmp_path,
@@ -108,7 +108,7 @@ def run_verify(
         export=(export if export is not None else stack_export()) if deployed else None,
     )
     stack_file = tmp_path / "stacks" / "Pulumi.dev.yaml"
-    stack_file.write_text(stack_file.read_text() + stack_extra)
+    stack_file.write_text(edit_stack(stack_file.read_text()))
     environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN}
     environ.update(env or {})
     sleeps: list[float] = []

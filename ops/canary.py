@@ -105,6 +105,15 @@ class ProvisioningOutcome:
     def skipped_step(self) -> ProvisioningStep | None:
         return next((step for step in self.steps if step.status.lower() == STEP_SKIPPED), None)
 
+    @property
+    def failed(self) -> bool:
+        return self.failed_step() is not None or self.result.lower() == STEP_FAILURE
+
+    @property
+    def skipped(self) -> bool:
+        """Skipped for a reason other than Cloudflare already holding the person as Entra has them."""
+        return self.result.lower() == STEP_SKIPPED and self.error_code != ALREADY_IN_SYNC
+
     def as_json(self) -> dict[str, Any]:
         return {
             "result": self.result,
@@ -420,12 +429,12 @@ class Canary:
         steps = "; ".join(f"{step.name} ({step.type}) {step.status}" for step in outcome.steps) or "none reported"
         failed = outcome.failed_step()
         cause = outcome.error_message or outcome.reason or outcome.error_code
-        if failed is not None or outcome.result.lower() == STEP_FAILURE:
+        if outcome.failed:
             where = f"failed at step {failed.name} ({failed.type}): {failed.description}" if failed else "failed"
             because = f"; reason: {cause}" if cause else ""
             return _fails(*PROVISION_CHECK, f"{where}{because}; steps: {steps}")
         skipped = outcome.skipped_step()
-        if outcome.result.lower() == STEP_SKIPPED and outcome.error_code != ALREADY_IN_SYNC:
+        if outcome.skipped:
             where = f"skipped at step {skipped.name} ({skipped.type}): {skipped.description}" if skipped else "skipped"
             because = f"; reason: {cause}" if cause else ""
             return _fails(*PROVISION_CHECK, f"{where}{because}: Entra did not send them to Cloudflare; steps: {steps}")
@@ -478,12 +487,7 @@ class Canary:
             waited += self.poll_interval
 
     async def _arrival(self, user: dict[str, Any], outcome: ProvisioningOutcome | None) -> tuple[Finding, Finding]:
-        if (
-            outcome is None
-            or outcome.failed_step() is not None
-            or outcome.result.lower() == STEP_FAILURE
-            or (outcome.result.lower() == STEP_SKIPPED and outcome.error_code != ALREADY_IN_SYNC)
-        ):
+        if outcome is None or outcome.failed or outcome.skipped:
             skipped = "not looked for: provisioning on demand did not send them"
             return _fails(*ARRIVAL_CHECK, skipped), _fails(*EMAIL_CHECK, skipped)
         try:

@@ -719,14 +719,22 @@ async def verify(
 
         canary = None
         if canary_user:
-            if not outputs.scim_job_path:
-                raise CannotRunError([str(MissingOutputError("scimProvisioningJobId"))])
+            missing = [
+                str(MissingOutputError(name))
+                for name, value in (
+                    ("scimProvisioningJobId", outputs.scim_job_path),
+                    ("scimServicePrincipalObjectId", outputs.scim_service_principal_object_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise CannotRunError(missing)
             canary = Canary(
                 canary_user,
                 clients.graph,
                 clients.cloudflare,
                 verification,
-                outputs.scim_job_path,
+                verification._job_path(),
                 f"{verification._idp_path()}/scim/users",
                 settings.email_claim_name,
                 settings.scim.scope == "all",

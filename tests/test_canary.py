@@ -38,6 +38,7 @@ from verify_fakes import (
     SCIM_SP_ID,
     USERS_GROUP_ID,
     FakeTenant,
+    stack_outputs,
 )
 
 from ops import permissions
@@ -203,6 +204,18 @@ def test_a_stack_without_scim_has_no_canary(tmp_path: Path) -> None:
     assert no_scim.tenant.requests == []
 
 
+def test_a_stack_deployed_without_its_provisioning_outputs_exits_2(tmp_path: Path) -> None:
+    outputs = stack_outputs()
+    del outputs["scimProvisioningJobId"], outputs["scimServicePrincipalObjectId"]
+    result = run_verify(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(), outputs=outputs)
+    assert result.code == 2
+    assert json.loads(result.stdout)["problems"] == [
+        "the stack has no output scimProvisioningJobId: redeploy with 'make up'",
+        "the stack has no output scimServicePrincipalObjectId: redeploy with 'make up'",
+    ]
+    assert provision_requests(result.tenant) == []
+
+
 # --- both assignments -----------------------------------------------------------------------------
 
 
@@ -356,6 +369,13 @@ def test_a_person_who_never_arrives_fails_after_the_bound(tmp_path: Path) -> Non
     )
     assert sum(result.sleeps) == 60.0
     assert result.code == 1
+
+
+def test_a_cloudflare_token_that_cannot_read_the_view_is_named(tmp_path: Path) -> None:
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(cloudflare_can_read=False))
+    assert "'Access: Organizations, Identity Providers, and Groups Read'" in result.reason("canary.arrival")
+    assert result.reason("canary.arrival").startswith("could not check: Cloudflare refused the call (403)")
+    assert result.status("canary.provision-on-demand") == "holds"
 
 
 def test_an_email_cloudflare_holds_that_access_does_not_see_fails(tmp_path: Path) -> None:

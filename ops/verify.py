@@ -1,6 +1,6 @@
 """`make verify`: does sign-in and provisioning of a deployed stack actually work?
 
-    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair]
+    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair] [--canary <user>]
 
 Reads the stack's outputs and client secret through the Pulumi CLI, its expectations from its
 stack file, then checks the live Entra tenant (Microsoft Graph) and Cloudflare account. Every REST
@@ -8,7 +8,8 @@ call is fetched once and shared, so independent checks run concurrently and the 
 as long as its longest chain of dependent calls. Each check holds, warns or fails, with a
 one-line reason. Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify could not
 run. `--repair` restarts a quarantined provisioning job whose credentials validate again, and
-changes nothing else. See docs/verify.md.
+changes nothing else. `--canary <user>` also provisions that one person on demand and follows
+them into Cloudflare (ops/canary.py). See docs/verify.md.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from components.constants import (
 )
 from config.settings import GroupRef, Settings
 from ops import permissions
+from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
     DEFAULT_TIMEOUT,
     ApiError,
@@ -82,6 +84,7 @@ class Report:
     stack: str
     header: str
     checks: tuple[Check, ...]
+    canary: dict[str, Any] | None = None  # what --canary found, beside its checks
 
     @property
     def exit_code(self) -> int:
@@ -91,7 +94,7 @@ class Report:
         return {status.value: sum(1 for c in self.checks if c.status is status) for status in Status}
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "stack": self.stack,
             "exitCode": self.exit_code,
             "summary": self.counts(),
@@ -99,6 +102,9 @@ class Report:
                 {"id": c.id, "title": c.title, "status": c.status.value, "reason": c.reason} for c in self.checks
             ],
         }
+        if self.canary is not None:
+            document["canary"] = self.canary
+        return document
 
     def as_text(self) -> str:
         width = max((len(c.title) for c in self.checks), default=0)
@@ -698,9 +704,13 @@ class MissingOutputError(Exception):
 # --- the command ----------------------------------------------------------------------------------
 
 
-async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
+async def verify(
+    stack: str, repair: bool, runtime: Runtime, canary_user: str | None = None, progress: TextIO = sys.stderr
+) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
     settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
+    if canary_user and not settings.scim.enabled:
+        raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
@@ -726,13 +736,49 @@ async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, li
         verification = Verification(
             settings, outputs, client_secret, clients, endpoints.graph_scope, runtime.now(), repair=repair
         )
-        checks = await verification.run()
+
+        def secrets() -> list[str]:
+            return [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
+
+        canary = None
+        if canary_user:
+            missing = [
+                str(MissingOutputError(name))
+                for name, value in (
+                    ("scimProvisioningJobId", outputs.scim_job_path),
+                    ("scimServicePrincipalObjectId", outputs.scim_service_principal_object_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise CannotRunError(missing)
+            canary = Canary(
+                canary_user,
+                clients.graph,
+                clients.cloudflare,
+                verification,
+                verification._job_path(),
+                f"{verification._idp_path()}/scim/users",
+                settings.email_claim_name,
+                settings.scim.scope == "all",
+                lambda line: print(scrub(line, secrets()), file=progress),
+                runtime.sleep,
+            )
+        checks, found = await asyncio.gather(
+            verification.run(), canary.run() if canary else asyncio.sleep(0, []), return_exceptions=True
+        )
+        if isinstance(found, UnknownUserError):
+            raise CannotRunError([str(found)])
+        if isinstance(checks, BaseException):
+            raise checks
+        if isinstance(found, BaseException):
+            raise found
+        checks += [Check(f.id, f.title, Status(f.status), f.reason) for f in found]
     header = (
         f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
         f"team {outputs.team_domain}"
     )
-    secrets = [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
-    return Report(stack, header, tuple(checks)), secrets
+    return Report(stack, header, tuple(checks), canary.detail if canary else None), secrets()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -747,7 +793,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restart a quarantined provisioning job whose credentials validate; changes nothing else",
     )
+    parser.add_argument(
+        "--canary",
+        metavar="USER",
+        type=_canary_argument,
+        help="also provision this one user (UPN, mail or object ID) on demand, which sends their profile to "
+        "Cloudflare, and check they arrive with the email Access will see (docs/verify.md, --canary)",
+    )
     return parser
+
+
+def _canary_argument(text: str) -> str:
+    try:
+        return canary_subject(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(
@@ -761,7 +821,7 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
+        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
         headline = f"Cannot verify stack {args.stack}"
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)

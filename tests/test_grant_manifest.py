@@ -134,6 +134,25 @@ def test_turning_on_seat_deprovisioning_changes_exactly_one_line() -> None:
     assert added == ["- ... and removes the user's Zero Trust seat (scim.seatDeprovision): yes"]
 
 
+def test_declaring_a_mapping_lists_every_attribute_the_stack_manages() -> None:
+    raw = stack_config("dev")
+    mapped = copy.deepcopy(raw)
+    mapped["scim"]["userAttributes"] = {"userName": "mail"}
+
+    removed, added = changed_lines(render(raw), render(mapped))
+
+    assert removed == [
+        "- User attributes sent (scim.userAttributes): Microsoft's default mappings, not managed by the stack"
+    ]
+    assert added == [
+        "- User attributes sent (scim.userAttributes), SCIM attribute <- Entra source, kept so by every deployment:",
+        '  - `emails[type eq "work"].value` <- `mail`',
+        "  - `name.givenName` <- `givenName`",
+        "  - `name.familyName` <- `surname`",
+        "  - `userName` <- `mail`",
+    ]
+
+
 def test_every_graph_scope_is_its_own_line_with_admin_consent() -> None:
     manifest = render(stack_config("dev"))
     scope_lines = [line for line in manifest.splitlines() if "delegated, admin consent for all users" in line]
@@ -176,16 +195,20 @@ def test_whether_a_stack_is_production_is_stated_with_its_secret_lifetime_limit(
     assert "production" not in production, "the prod fixture is production by default"
 
     removed, added = changed_lines(render(production, "prod"), render({**production, "production": False}, "prod"))
+    # Who deploys and previews it changes too: the CI section's own tests (tests/test_workflows.py).
+    ci_section = ("- Deployed by", "- Previewed in")
+    removed = [line for line in removed if not line.startswith(ci_section)]
+    added = [line for line in added if not line.startswith(ci_section)]
 
     assert removed == [
         "- Production stack (production): yes; every preview and deployment runs the policy pack with its strict "
-        "config (policy/prod-config.json), and CI deploys it only through the protected `production` environment",
+        "config (policy/prod-config.json)",
         "- Longest life of one secret: 120 days (the limit of a production stack: 365, the strict policy's; "
         "Microsoft's: 730)",
     ]
     assert added == [
-        "- Production stack (production): no; the policy pack runs with its default settings, and CI deploys it "
-        "without approval",
+        "- Production stack (production): no; every preview and deployment runs the policy pack with its default "
+        "settings",
         "- Longest life of one secret: 120 days (Microsoft's limit: 730; its advice: under 365)",
     ]
 

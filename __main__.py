@@ -82,8 +82,12 @@ if identity_provider.scim_endpoint is not None and identity_provider.scim_secret
             scim_endpoint=identity_provider.scim_endpoint,
             scim_secret=identity_provider.scim_secret,
             groups={ref.slug: group_ids[ref] for ref in settings.scim.groups},
+            sync_all=settings.scim.scope == "all",
+            notification_email=settings.scim.notification_email,
+            deletion_threshold=settings.scim.deletion_threshold,
             protect=settings.protect,
             adopt=settings.adopt,
+            user_attributes=settings.scim.user_attributes,
         ),
     )
     pulumi.export("scimEndpoint", identity_provider.scim_endpoint)

@@ -49,6 +49,9 @@ CLOUDFLARE_AZURE_AD_TYPE = "azureAD"
 CLOUDFLARE_ACCESS_DOMAIN = "cloudflareaccess.com"
 CLOUDFLARE_CALLBACK_PATH = "/cdn-cgi/access/callback"
 MAX_SECRET_LIFETIME_DAYS = 730
+EMAIL_OPTIONAL_CLAIM = "email"
+# A copy of components/attribute_mappings.py's REQUIRED_USER_ATTRIBUTES.
+REQUIRED_USER_ATTRIBUTES = {'emails[type eq "work"].value': "mail"}
 
 # Resource type tokens as the engine reports them.
 APPLICATION = "azuread:index/application:Application"
@@ -57,6 +60,8 @@ APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
 APPLICATION_FROM_TEMPLATE = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 SYNCHRONIZATION_JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 IDENTITY_PROVIDER = "cloudflare:index/zeroTrustAccessIdentityProvider:ZeroTrustAccessIdentityProvider"
+# Every Python dynamic resource has this type; the attribute mappings are the one with `mappings`.
+DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"
 
 # Where each message sends the reader.
 GRAPH_PERMISSIONS_DOCS = "https://learn.microsoft.com/en-us/graph/permissions-reference"
@@ -66,6 +71,7 @@ CLIENT_SECRET_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity-platform/how-to-add-credentials?tabs=client-secret"
 )
 AZUREAD_PASSWORD_DOCS = "https://github.com/hashicorp/terraform-provider-azuread/issues/1424"
+OPTIONAL_CLAIMS_DOCS = "https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference"
 CLOUDFLARE_PKCE_DOCS = "https://developers.cloudflare.com/cloudflare-one/identity/idp-integration/generic-oidc/"
 SCIM_DOCS = "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups"
 DELETE_BEFORE_REPLACE_DOCS = "https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/"
@@ -219,6 +225,24 @@ def validate_identity_provider_pkce(args: ResourceValidationArgs, report_violati
         )
 
 
+def validate_scim_work_email(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Rule 5: managed SCIM attribute mappings send the work email from Entra's mail."""
+    if args.resource_type != DYNAMIC_RESOURCE:
+        return
+    known, mappings = _known(args.props, "mappings")
+    if not known or not isinstance(mappings, Mapping):
+        return
+    for target, required in REQUIRED_USER_ATTRIBUTES.items():
+        if mappings.get(target) != required:
+            report_violation(
+                f"The SCIM attribute mappings send {target} from {mappings.get(target)!r}, not {required}: "
+                "Cloudflare matches a provisioned user to the identity that signs in by this email, so the user's "
+                "SCIM groups would attach to another identity. Map it from mail (scim.userAttributes). "
+                f"See {CLOUDFLARE_ENTRA_DOCS}",
+                None,
+            )
+
+
 def _known(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     """(True, value) when the value is known; (False, None) while preview cannot know it yet."""
     try:
@@ -308,6 +332,21 @@ def validate_protected(args: ResourceValidationArgs, report_violation: ReportVio
         )
 
 
+def validate_login_app_email_claim(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Rule 8: ID tokens carry the email optional claim, so Cloudflare never falls back to the UPN."""
+    if args.resource_type != APPLICATION:
+        return
+    id_tokens = _field(args.props.get("optionalClaims"), "idTokens")
+    if not any(_field(claim, "name") == EMAIL_OPTIONAL_CLAIM for claim in _items(id_tokens)):
+        report_violation(
+            f"The login app does not request the optional claim {EMAIL_OPTIONAL_CLAIM} in ID tokens. Entra then "
+            "puts no email into a member's token and Cloudflare takes the UPN instead: where UPNs differ from "
+            "email addresses, people sign in as an identity SCIM never provisioned, without their SCIM groups. "
+            f"See {OPTIONAL_CLAIMS_DOCS} and {CLOUDFLARE_ENTRA_DOCS}",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         name="login-app-graph-scopes",
@@ -347,6 +386,12 @@ POLICIES: list[Policy] = [
         enforcement_level=EnforcementLevel.ADVISORY,
         url=CLOUDFLARE_PKCE_DOCS,
     ),
+    ResourceValidationPolicy(
+        name="scim-work-email-from-mail",
+        description="Managed SCIM attribute mappings send the work email from Entra's mail.",
+        validate=validate_scim_work_email,
+        url=CLOUDFLARE_ENTRA_DOCS,
+    ),
     StackValidationPolicy(
         name="scim-job-on-non-gallery-app",
         description="The provisioning job runs on the non-gallery SCIM app, never on the login app.",
@@ -373,5 +418,11 @@ POLICIES: list[Policy] = [
             }
         ),
         url=PROTECT_DOCS,
+    ),
+    ResourceValidationPolicy(
+        name="login-app-email-claim",
+        description="The login app requests the email optional claim in ID tokens.",
+        validate=validate_login_app_email_claim,
+        url=OPTIONAL_CLAIMS_DOCS,
     ),
 ]

@@ -95,3 +95,11 @@ def test_both_projects_need_the_uv_that_make_install_fetches() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     for project in PROJECTS:
         assert pyproject(project)["tool"]["uv"] == {"package": False, "required-version": f">={version}"}
+
+
+def test_make_installs_each_lock_as_it_is_and_again_when_it_changes() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    sync = re.search(r"^UV_SYNC\s*:=\s*\$\(UV\) sync (.+)$", makefile, re.MULTILINE)
+    assert sync and "--frozen" in sync.group(1).split()
+    assert re.search(r"^\$\(BIN\)/\.installed: pyproject\.toml uv\.lock \|", makefile, re.MULTILINE)
+    assert re.search(r"^policy/venv/\.installed: policy/pyproject\.toml policy/uv\.lock \|", makefile, re.MULTILINE)

@@ -975,7 +975,7 @@ def test_manifest_lists_each_identity_permission_on_its_own_line() -> None:
     lines = ci_section(production=True)
     deployer = [line.split("`")[1] for line in lines if line.startswith("- Deployer, Microsoft Graph")]
     preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
-    assert deployer == list(grant_manifest.DEPLOYER_GRAPH_PERMISSIONS)
+    assert deployer == [*grant_manifest.DEPLOYER_GRAPH_PERMISSIONS, *grant_manifest.DEPLOYER_CANARY_GRAPH_PERMISSIONS]
     assert preview == ["Application.Read.All", "Group.Read.All"]
     assert f"- Preview identity, Cloudflare token: {grant_manifest.CLOUDFLARE_READ_TOKEN}" in lines
 

@@ -757,6 +757,23 @@ def test_deploy_runs_the_canary_after_verify_when_a_variable_names_one(name: str
     assert job_steps[canary]["if"] == "env.CANARY_USER != ''"
 
 
+def test_verify_the_canary_and_adopt_run_only_as_the_deployer() -> None:
+    """docs/ci.md grants the deployer what verify and the canary need; no other identity runs them."""
+    ops_command = re.compile(r"make (?:--[\w-]+ )*(?:verify|adopt)\b|canary\.sh")
+    running = [(file, name) for file, name, job in all_jobs() if ops_command.search(run_text(job))]
+    assert sorted(running) == [
+        ("deploy.yml", "deploy"),
+        ("deploy.yml", "deploy-production"),
+        ("scheduled.yml", "drift-check"),
+        ("scheduled.yml", "redeploy"),
+        ("scheduled.yml", "redeploy-production"),
+    ]
+    for file, name in running:
+        job = workflow(file)["jobs"][name]
+        assert job["env"]["ARM_CLIENT_ID"] == "${{ " + DEPLOYER_CLIENT_ID + " }}", (file, name)
+    assert not any("make adopt" in run_text(job) for _, _, job in all_jobs())
+
+
 def run_canary(tmp_path: Path, user: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     """canary.sh with a `make` of this test's own that records its arguments, one per line."""
     recorded = tmp_path / "make-arguments"

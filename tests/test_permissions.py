@@ -97,3 +97,10 @@ def test_the_threat_model_names_each_identitys_permissions() -> None:
     assert set(graph_permission_names(push)) == DEPLOYER_GRAPH | CANARY_GRAPH
     assert grant_manifest.CLOUDFLARE_READ_TOKEN in pull_requests[0]
     assert grant_manifest.CLOUDFLARE_WRITE_TOKEN in push
+
+
+def test_the_deploy_token_needs_no_apps_and_policies_permission() -> None:
+    """docs/ci.md, step 4: the stack declares no Access application or policy."""
+    program = [ROOT / "__main__.py", *sorted((ROOT / "components").glob("*.py"))]
+    declared = [path.name for path in program if re.search(r"ZeroTrustAccess(?:Application|Policy)", path.read_text())]
+    assert declared == []

@@ -68,7 +68,8 @@ MEMBERSHIP_READ: Final = Permission(
 SYNCHRONIZATION_READ: Final = Permission(
     "Microsoft Graph",
     "Synchronization.Read.All",
-    "read the provisioning job's status (quarantine, last run, steady state) and, with --canary, its schema",
+    "read the provisioning job's status (quarantine, last run, steady state), its attribute mappings and, with "
+    "--canary, its schema",
     also_accepted=("Synchronization.ReadWrite.All",),
 )
 SYNCHRONIZATION_READWRITE: Final = Permission(

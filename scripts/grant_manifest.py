@@ -88,6 +88,12 @@ PREVIEW_ADOPT_GRAPH_PERMISSIONS = {
     DIRECTORY_READ.name: "read an adopted consent grant",
     SYNCHRONIZATION_READ.name: "read an adopted provisioning job",
 }
+# The attribute mappings resource (components/scim_schema.py) reads the live job schema in every
+# preview's diff, so that a mapping edited in the portal shows up.
+PREVIEW_MAPPINGS_GRAPH_PERMISSIONS = {
+    SYNCHRONIZATION_READ.name: "read the provisioning job's schema, so the preview shows attribute mappings "
+    "edited outside the stack (while this stack sets scim.userAttributes)",
+}
 CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
 CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
 
@@ -307,6 +313,9 @@ def _ci_identities(settings: Settings) -> list[str]:
             name: f"{use} (while this stack's adopt block is set)"
             for name, use in PREVIEW_ADOPT_GRAPH_PERMISSIONS.items()
         }
+    if settings.scim.user_attributes:
+        for name, use in PREVIEW_MAPPINGS_GRAPH_PERMISSIONS.items():
+            preview_permissions[name] = f"{preview_permissions[name]}; {use}" if name in preview_permissions else use
     return [
         "",
         "## Who deploys and who previews this stack (CI)",

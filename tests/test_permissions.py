@@ -19,7 +19,11 @@ from scripts import grant_manifest
 DEPLOYER_GRAPH = set(grant_manifest.DEPLOYER_GRAPH_PERMISSIONS)
 CANARY_GRAPH = set(grant_manifest.DEPLOYER_CANARY_GRAPH_PERMISSIONS)
 DEPLOY_TOKEN = {grant_manifest.CLOUDFLARE_WRITE_TOKEN}
-PREVIEW_GRAPH = set(grant_manifest.PREVIEW_GRAPH_PERMISSIONS) | set(grant_manifest.PREVIEW_ADOPT_GRAPH_PERMISSIONS)
+PREVIEW_GRAPH = (
+    set(grant_manifest.PREVIEW_GRAPH_PERMISSIONS)
+    | set(grant_manifest.PREVIEW_ADOPT_GRAPH_PERMISSIONS)
+    | set(grant_manifest.PREVIEW_MAPPINGS_GRAPH_PERMISSIONS)
+)
 
 
 def not_covered(needed: Iterable[Permission], graph: set[str], cloudflare: set[str]) -> list[Permission]:

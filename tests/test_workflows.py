@@ -963,12 +963,15 @@ ACCOUNT = "0123456789abcdef0123456789abcdef"
 LOGIN_APP_OBJECT_ID = "11111111-2222-3333-4444-555555555555"
 
 
-def ci_section(production: bool, adopt: dict[str, str] | None = None) -> list[str]:
+def ci_section(
+    production: bool, adopt: dict[str, str] | None = None, user_attributes: dict[str, str] | None = None
+) -> list[str]:
     raw: dict[str, Any] = {
         "cloudflareAccountId": ACCOUNT,
         "signInGroups": ["Cloudflare Access Users"],
         "production": production,
         "adopt": adopt or {},
+        "scim": {"userAttributes": user_attributes or {}},
     }
     text = grant_manifest.render(load_settings(raw, "acme"), "stacks/Pulumi.acme.yaml")
     return text.split("## Who deploys and who previews this stack (CI)\n", 1)[1].splitlines()
@@ -1001,3 +1004,26 @@ def test_manifest_adds_the_reads_a_preview_of_an_adoption_needs() -> None:
     lines = ci_section(production=False, adopt={"login-app": f"/applications/{LOGIN_APP_OBJECT_ID}"})
     preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
     assert preview == ["Application.Read.All", "Group.Read.All", "Directory.Read.All", "Synchronization.Read.All"]
+
+
+def preview_lines(lines: list[str]) -> dict[str, str]:
+    return {
+        line.split("`")[1]: line.split("`: ", 1)[1]
+        for line in lines
+        if line.startswith("- Preview identity, Microsoft Graph")
+    }
+
+
+def test_manifest_adds_the_schema_read_a_preview_of_managed_attribute_mappings_needs() -> None:
+    preview = preview_lines(ci_section(production=False, user_attributes={"userName": "mail"}))
+    assert list(preview) == ["Application.Read.All", "Group.Read.All", "Synchronization.Read.All"]
+    assert "scim.userAttributes" in preview["Synchronization.Read.All"]
+    both = preview_lines(
+        ci_section(
+            production=False,
+            adopt={"login-app": f"/applications/{LOGIN_APP_OBJECT_ID}"},
+            user_attributes={"userName": "mail"},
+        )
+    )
+    assert "adopt block" in both["Synchronization.Read.All"]
+    assert "scim.userAttributes" in both["Synchronization.Read.All"]

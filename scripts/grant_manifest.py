@@ -75,7 +75,7 @@ DEPLOYER_CANARY_GRAPH_PERMISSIONS = {
     MEMBERSHIP_READ.name: "only while the repository variable ENTRA_CF_CANARY_USERS names a canary user: "
     "look the canary up and read their direct group memberships (make verify --canary after a deployment)",
 }
-# A preview without --refresh reads nothing it manages; only the program's lookups call Graph.
+# A preview without --refresh reads nothing the providers manage; the program's lookups call Graph.
 # Least privileged roles from the azuread data source docs ("API Permissions"):
 # azuread_service_principal Application.Read.All, azuread_groups Group.Read.All,
 # azuread_client_config none. The names come from ops/permissions.py, the one table of them.

@@ -65,8 +65,8 @@ DEPLOYER_GRAPH_PERMISSIONS = {
     "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes; "
     "make verify's read of that consent",
     "AppRoleAssignment.ReadWrite.All": "assign the groups to the login and SCIM apps",
-    "Synchronization.ReadWrite.All": "the SCIM provisioning job and its credentials; make verify's job checks, "
-    "Test Connection and the canary's provision on demand",
+    "Synchronization.ReadWrite.All": "the SCIM provisioning job, its credentials and its attribute mappings; "
+    "make verify's job checks, Test Connection and the canary's provision on demand",
     "Group.Read.All": "resolve groups named by display name",
 }
 # The canary reads what none of those covers: another user's memberOf (and the user lookup,

@@ -2,9 +2,10 @@
 docs/adopt.md share.
 
 Each entry names the least-privileged permission Microsoft or Cloudflare documents for the calls
-that use it, among those that only read where a read is enough: Graph marks
-Application.ReadWrite.OwnedBy least privileged for reading a provisioning job, but it reads only
-apps the caller owns, so Synchronization.Read.All is named. Graph names are application
+that use it, with one judgement: for the synchronization calls Graph marks
+Application.ReadWrite.OwnedBy least privileged (and CustomSecAttributeProvisioning.Read.All for
+reading a schema), but the first reaches only apps the caller owns and writes, and the second is
+meant for custom security attributes, so the Synchronization.* permissions are named. Graph names are application
 permissions (for a service principal); a person signed in with the Azure CLI needs a directory
 role that grants the same reads, such as Cloud Application Administrator. Tests keep each
 command's doc listing every entry it uses.

@@ -74,7 +74,8 @@ DEPLOYER_GRAPH_PERMISSIONS = {
 # which Directory.Read.All covers too).
 DEPLOYER_CANARY_GRAPH_PERMISSIONS = {
     MEMBERSHIP_READ.name: "only while the repository variable ENTRA_CF_CANARY_USERS names a canary user: "
-    "look the canary up and read their direct group memberships (make verify --canary after a deployment)",
+    "look the canary up and read their direct group memberships "
+    '(make verify ARGS="--canary <user>" after a deployment)',
 }
 # A preview without --refresh reads nothing the providers manage; the program's lookups call Graph.
 # Least privileged roles from the azuread data source docs ("API Permissions"):

@@ -29,7 +29,16 @@ def anchors(path: Path) -> set[str]:
 
 def test_docs_exist() -> None:
     names = {path.name for path in DOCS}
-    assert {"README.md", "configuration.md", "ci.md", "security.md", "operations.md", "development.md", "verify.md", "adopt.md"} <= names
+    assert {
+        "README.md",
+        "configuration.md",
+        "ci.md",
+        "security.md",
+        "operations.md",
+        "development.md",
+        "verify.md",
+        "adopt.md",
+    } <= names
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda path: path.name)

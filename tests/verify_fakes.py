@@ -3,8 +3,9 @@
 They behave like the real services where verify depends on it, and refuse what those refuse:
 401 without the right bearer token, 403 without the permission a call needs, Graph paging with
 `@odata.nextLink`, Cloudflare's `{"success": false, "errors": [...]}`, 429 with `Retry-After`,
-a transient 503, 204 from validateCredentials, 400 when the saved SCIM token is wrong, and
-redacted secrets in Cloudflare's answers. Shared by tests/test_verify.py and
+a transient 503, 204 from validateCredentials, 400 when the saved SCIM token is wrong, 404 under
+a deleted job or login method, and redacted secrets in Cloudflare's answers. A restarted job
+keeps its last run until a new cycle runs, as Graph's does. Shared by tests/test_verify.py and
 scripts/benchmark_verify.py (which adds latency per call).
 """
 
@@ -233,15 +234,22 @@ class FakeTenant:
     job_code: str = "Active"
     scim_token_valid: bool = True
     last_state: str | None = "Succeeded"
+    last_error: str = "HTTP 401 from the SCIM endpoint"
+    # The state of a cycle that runs after a restart (None: none has run yet when verify reads again).
+    run_after_restart: str | None = None
     idp_exists: bool = True
     idp_overrides: dict[str, Any] = field(default_factory=dict)
     scim_users: int = 7
     scim_groups: int = 2
     access_group_object_id: str = USERS_GROUP_ID
+    # Rules added to the Access group by hand: section (include, require, exclude) -> rules.
+    access_group_added: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Route name -> number of 429 (with Retry-After) or 503 answers before a normal one.
     throttle: Counter[str] = field(default_factory=Counter)
     flaky: Counter[str] = field(default_factory=Counter)
     latency: float = 0.0
+    # Host -> the transport error every request to it raises (as httpx does: DNS, refused connection).
+    unreachable: dict[str, Exception] = field(default_factory=dict)
     page_size: int = 1  # appRoleAssignedTo pages: small, so paging is exercised
     calls: list[Call] = field(default_factory=list)
     restarted_with: list[Any] = field(default_factory=list)
@@ -258,6 +266,8 @@ class FakeTenant:
             if self.latency:
                 await asyncio.sleep(self.latency)
             self.requests.append(request)
+            if request.url.host in self.unreachable:
+                raise self.unreachable[request.url.host]
             response = self._transient(name) or handler(request, **kwargs)
             self.calls.append(Call(name, started, time.perf_counter()))
             return response
@@ -372,12 +382,19 @@ class FakeTenant:
                     "message": "HTTP 401 from the SCIM endpoint",
                 },
             }
-        if self.last_state:
+        if self.restarted_with and self.run_after_restart:
+            status["lastExecution"] = {
+                "state": self.run_after_restart,
+                "timeBegan": "2026-03-15T12:00:30Z",
+                "timeEnded": "2026-03-15T12:01:00Z",
+                "error": None,
+            }
+        elif self.last_state:
             status["lastExecution"] = {
                 "state": self.last_state,
                 "timeBegan": "2026-03-15T11:00:00Z",
                 "timeEnded": "2026-03-15T11:02:00Z",
-                "error": {"message": "HTTP 401 from the SCIM endpoint"} if self.last_state == "Failed" else None,
+                "error": {"message": self.last_error} if self.last_state == "Failed" else None,
             }
         return httpx.Response(200, json={"id": JOB_ID, "templateId": "scim", "status": status})
 
@@ -385,6 +402,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Synchronization.ReadWrite.All")
         if denied:
             return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
         if json.loads(request.content) != {"useSavedCredentials": True}:
             return _graph_error(400, "BadRequest", "unexpected body")
         if not self.scim_token_valid:
@@ -400,6 +419,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Synchronization.ReadWrite.All")
         if denied:
             return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
         self.restarted_with.append(json.loads(request.content))
         self.job_code = "Active"
         return httpx.Response(204)
@@ -464,6 +485,8 @@ class FakeTenant:
             denied = self._cloudflare_denied(request)
             if denied:
                 return denied
+            if not self.idp_exists:
+                return _cloudflare_error(404, 12130, "access.api.error.not_found")
             per_page = int(request.url.params.get("per_page", "50"))
             page = int(request.url.params.get("page", "1"))
             items = [{"id": f"item-{i}"} for i in range(total)][(page - 1) * per_page : page * per_page]
@@ -479,8 +502,14 @@ class FakeTenant:
         denied = self._cloudflare_denied(request)
         if denied:
             return denied
-        include = [{"azureAD": {"id": self.access_group_object_id, "identity_provider_id": IDP_ID}}]
-        return _cloudflare_ok({"id": ACCESS_GROUP_ID, "name": "Engineers", "include": include})
+        rules: dict[str, list[dict[str, Any]]] = {
+            "include": [{"azureAD": {"id": self.access_group_object_id, "identity_provider_id": IDP_ID}}],
+            "require": [],
+            "exclude": [],
+        }
+        for section, added in self.access_group_added.items():
+            rules[section] = rules[section] + added
+        return _cloudflare_ok({"id": ACCESS_GROUP_ID, "name": "Engineers", "is_default": False, **rules})
 
     def install(self, router: respx.MockRouter) -> None:
         graph = GRAPH.replace(".", r"\.")

@@ -145,8 +145,9 @@ CheckBody = Callable[[], Awaitable[tuple[Status, str]]]
 
 @dataclass(frozen=True)
 class Owner:
-    """The check that reports a missing object (a 404 on `task`) as the root cause, with its fix;
-    every other check that needed the object is skipped, naming it."""
+    """The check that reports a missing object (a 404 from one of the shared calls in OWNERS) as
+    the root cause, with its fix; every other check that needed the object is skipped, naming it.
+    `fetch` is the call whose 404 proves the object is gone."""
 
     check_id: str
     fetch: Callable[[Verification], asyncio.Task[Any]]

@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 from components.constants import (  # noqa: E402
     ADVISED_SECRET_LIFETIME_DAYS,
+    EMAIL_OPTIONAL_CLAIM,
     GRAPH_DELEGATED_SCOPES,
     MAX_SECRET_LIFETIME_DAYS,
     MICROSOFT_GRAPH_APP_ID,
@@ -73,6 +74,7 @@ def render(settings: Settings, source: str) -> str:
         *_access_groups(settings),
         *_client_secret(settings),
         *_protection(settings),
+        *_warnings(settings),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -136,6 +138,8 @@ def _sign_in(settings: Settings) -> list[str]:
         + yes_no(settings.conditional_access_enabled),
         f"- Sign-in prompt (prompt): {settings.prompt or DEFAULT_PROMPT}",
         f"- Email claim (emailClaimName): {settings.email_claim_name or DEFAULT_EMAIL_CLAIM}",
+        f"- ID tokens carry the optional claim `{EMAIL_OPTIONAL_CLAIM}`: each member's email address, which Entra "
+        "sends only when the login app asks for it",
         "",
     ]
 
@@ -149,16 +153,36 @@ def _scim(settings: Settings) -> list[str]:
             "- SCIM provisioning: off; nothing is provisioned, and Cloudflare learns of a user at first sign-in",
             "",
         ]
+    if scim.scope == "all":
+        scope = [
+            "- SCIM provisioning: on; Entra creates, updates and deactivates every user and group of the tenant "
+            "in Cloudflare, assigned or not (scim.scope: all)",
+            *(f"- Assigned to the SCIM app, which does not narrow scope all: {group(ref)}" for ref in scim.groups),
+        ]
+    else:
+        scope = [
+            "- SCIM provisioning: on; Entra creates, updates and deactivates these groups and their members in "
+            "Cloudflare (scim.scope: assigned)",
+            *(f"- Provisioned to Cloudflare: {group(ref)}" for ref in scim.groups),
+        ]
+    guard = (
+        f"a cycle that would delete or disable {scim.deletion_threshold} accounts or more stops until an admin "
+        "allows the deletions"
+        if scim.deletion_threshold is not None
+        else "off"
+    )
     return [
         "## SCIM provisioning",
         "",
-        "- SCIM provisioning: on; Entra creates, updates and deactivates these groups and their members in Cloudflare",
-        *(f"- Provisioned to Cloudflare: {group(ref)}" for ref in scim.groups),
+        *scope,
         "- When Entra deprovisions a user, Cloudflare revokes the user's sessions (scim.userDeprovision): "
         f"{yes_no(scim.user_deprovision)}",
         "- ... and removes the user's Zero Trust seat (scim.seatDeprovision): " + yes_no(scim.seat_deprovision),
         f"- When a user's groups change (scim.identityUpdateBehavior: {scim.identity_update_behavior}): "
         f"{IDENTITY_UPDATE_MEANINGS[scim.identity_update_behavior]}",
+        "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): "
+        + (scim.notification_email or "none"),
+        f"- Accidental deletions prevention (scim.deletionThreshold): {guard}",
         "",
     ]
 
@@ -186,7 +210,6 @@ def _client_secret(settings: Settings) -> list[str]:
         f"- Grace: each secret stays valid {settings.secret_grace_days} days after its window ends (secretGraceDays)",
         f"- Longest life of one secret: {lifetime} days (Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; "
         f"its advice: under {ADVISED_SECRET_LIFETIME_DAYS})",
-        *(f"- Warning: {warning}" for warning in settings.warnings),
         "- Dates depend on when the stack is deployed: see the stack output clientSecretExpiresAt",
         "",
     ]
@@ -206,6 +229,12 @@ def _protection(settings: Settings) -> list[str]:
         f"- Protected from deletion (protect): {state}",
         "- The client secret is never protected: rotation replaces it",
     ]
+
+
+def _warnings(settings: Settings) -> list[str]:
+    if not settings.warnings:
+        return []
+    return ["", "## Warnings", "", *(f"- {warning}" for warning in settings.warnings)]
 
 
 def render_stack(stack: str, path: Path, root: Path) -> str:

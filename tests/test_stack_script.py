@@ -14,7 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from harness import ACCOUNT_ID, write_stack_file
+
 from config.stack_files import stack_names
+from scripts import check_stack as check_stack_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "stack.sh"
@@ -367,3 +371,26 @@ def test_check_stack_refuses_bad_arguments_with_its_usage() -> None:
         assert result.returncode == 2
         assert result.stderr.startswith("usage: scripts/check_stack.py")
         assert "Traceback" not in result.stderr
+
+
+def test_check_stack_prints_the_deployments_warnings_on_stderr_and_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"], "scim": {"groups": ["Sales"]}}
+    write_stack_file(tmp_path, "dev", config)
+    assert check_stack_script.main(["--print-secrets-provider", "dev"], root=tmp_path) == 0
+    out, err = capsys.readouterr()
+    assert out == "\n"
+    assert err.startswith(
+        "Stack dev: warning: scim.groups differs from signInGroups (in signInGroups but not in scim.groups: "
+        "Engineering; in scim.groups but not in signInGroups: Sales)."
+    )
+    assert len(err.splitlines()) == 1
+
+
+def test_check_stack_is_quiet_when_there_is_nothing_to_warn_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "dev", {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"]})
+    assert check_stack_script.main(["dev"], root=tmp_path) == 0
+    assert capsys.readouterr() == ("", "")

@@ -602,7 +602,7 @@ class EntraLoginClient(RestClient):
 
         The token itself is dropped at once: the caller only wants to know the pair is valid.
         """
-        self.secrets = [client_secret]
+        self.secrets = [*self.secrets, client_secret]
         await self.request(
             "POST",
             f"/{tenant_id}/oauth2/v2.0/token",

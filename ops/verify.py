@@ -213,6 +213,7 @@ class Verification:
     graph_scope: str
     now: datetime
     repair: bool = False
+    stack_secrets: list[str] = field(default_factory=list)  # every secret in the stack's state
     _tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
     _titles: dict[str, str] = field(default_factory=dict)
     unreachable: list[str] = field(default_factory=list)
@@ -385,7 +386,7 @@ class Verification:
 
     def _quote(self, text: str | None) -> str:
         """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
-        known = [self.client_secret.reveal()]
+        known = [self.client_secret.reveal(), *self.stack_secrets]
         for client in (self.clients.graph, self.clients.cloudflare):
             known += client.token.known_values() if client.token is not None else []
         return quoted(text or "", known)
@@ -893,21 +894,31 @@ async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, li
             if isinstance(outcome, BaseException):
                 raise outcome
         assert isinstance(stack_read, tuple)
-        outputs, client_secret = stack_read
+        outputs, client_secret, stack_secrets = stack_read
         clients = Clients(
             graph=GraphClient(http, endpoints.graph_url, graph_token, retry),
             cloudflare=CloudflareClient(http, endpoints.cloudflare_url, StaticToken(cloudflare_secret), retry),
             login=EntraLoginClient(http, endpoints.login_url, retry),
         )
+        # Any service may echo a secret of the stack: each client scrubs them before it shortens.
+        for client in (clients.graph, clients.cloudflare, clients.login):
+            client.secrets += [client_secret, *map(Secret, stack_secrets)]
         verification = Verification(
-            settings, outputs, client_secret, clients, endpoints.graph_scope, runtime.now(), repair=repair
+            settings,
+            outputs,
+            client_secret,
+            clients,
+            endpoints.graph_scope,
+            runtime.now(),
+            repair=repair,
+            stack_secrets=stack_secrets,
         )
         checks = await verification.run()
     header = (
         f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
         f"team {outputs.team_domain}"
     )
-    secrets = [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
+    secrets = [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
     return Report(stack, header, tuple(checks), tuple(verification.unreachable)), secrets
 
 

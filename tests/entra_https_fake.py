@@ -179,7 +179,7 @@ def serve(certificates: Certificates, fake: FakeEntraLogin) -> Iterator[FakeEntr
     context.load_cert_chain(certificates.chain_file, certificates.key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield fake

@@ -36,6 +36,7 @@ from verify_fakes import (
     KEY_ID,
     NOW,
     ROTATES_FROM,
+    SCIM_SECRET,
     USERS_GROUP_ID,
     FakeCredential,
     FakeTenant,
@@ -46,11 +47,11 @@ from verify_fakes import (
 )
 
 from ops import permissions
-from ops.stack_outputs import StackError, StackOutputs, client_secret_from_export
+from ops.stack_outputs import StackError, StackOutputs, client_secret_from_export, secret_values_from_export
 from ops.verify import Runtime, access_rule_differences, main
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = (CLIENT_SECRET, GRAPH_TOKEN, CLOUDFLARE_TOKEN)
+SECRETS = (CLIENT_SECRET, SCIM_SECRET, GRAPH_TOKEN, CLOUDFLARE_TOKEN)
 CHECK_IDS = [
     "entra.login-app.redirect-uri",
     "entra.login-app.scopes",
@@ -633,6 +634,13 @@ def test_an_encrypted_secret_in_the_export_is_refused() -> None:
         raise AssertionError("an encrypted secret was accepted")
 
 
+def test_every_secret_in_the_export_is_known_and_encrypted_ones_are_not_read() -> None:
+    export = stack_export()
+    assert secret_values_from_export(export) == [CLIENT_SECRET, SCIM_SECRET]
+    encrypted = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    assert secret_values_from_export(stack_export(secret=encrypted)) == [SCIM_SECRET]
+
+
 def test_the_job_path_is_kept_whole() -> None:
     outputs = StackOutputs.from_json("dev", stack_outputs())
     assert outputs.scim_job_path == stack_outputs()["scimProvisioningJobId"]
@@ -872,9 +880,11 @@ def test_a_job_error_that_echoes_secrets_is_scrubbed_before_it_is_shortened(
         assert piece not in reason
 
 
-def test_a_service_error_is_scrubbed_before_it_is_shortened(tmp_path: Path) -> None:
-    tenant = FakeTenant(scim_token_valid=False)
-    result = run_verify(tmp_path, tenant=tenant)
-    assert result.reason("entra.scim.test-connection").startswith(
-        "Entra cannot reach Cloudflare's SCIM endpoint with the saved token: BadRequest: You appear"
-    )
+def test_a_graph_error_that_echoes_the_scim_secret_across_the_cut_is_scrubbed(tmp_path: Path) -> None:
+    # Graph's message is 129 characters; the SCIM secret (from the stack's state) starts at 292,
+    # across the cut at 297.
+    echo = " " + "e" * 150 + f"SecretToken {SCIM_SECRET} was sent"
+    result = run_verify(tmp_path, tenant=FakeTenant(scim_token_valid=False, validate_echo=echo))
+    reason = result.reason("entra.scim.test-connection")
+    assert reason.endswith("e" * 150 + "SecretToken *** w...")
+    assert SCIM_SECRET[:5] not in reason

@@ -47,6 +47,7 @@ REDIRECT_URI = f"https://{TEAM_DOMAIN}/cdn-cgi/access/callback"
 SCIM_ENDPOINT = f"https://{TEAM_DOMAIN}/populations/{IDP_ID}/scim/v2"
 
 CLIENT_SECRET = "FAKE~client-secret-value-0123456789abcdef"
+SCIM_SECRET = "FAKE-scim-secret-token-fedcba9876543210"
 GRAPH_TOKEN = "fake-graph-access-token-eyJ0eXAi"
 CLOUDFLARE_TOKEN = "fake-cloudflare-api-token-0123456789"
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -125,6 +126,20 @@ def stack_export(secret: Any = None) -> dict[str, Any]:
                     "urn": "urn:pulumi:dev::entra-cloudflare::entracf:sso:LoginApp$"
                     "azuread:index/applicationPassword:ApplicationPassword::login-client-secret",
                     "outputs": {"keyId": KEY_ID, "value": value},
+                },
+                {
+                    "type": "cloudflare:index/zeroTrustAccessIdentityProvider:ZeroTrustAccessIdentityProvider",
+                    "urn": "urn:pulumi:dev::entra-cloudflare::x::identity-provider-login-method",
+                    "outputs": {
+                        "id": IDP_ID,
+                        "scimConfig": {
+                            "enabled": True,
+                            "secret": {
+                                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                "plaintext": json.dumps(SCIM_SECRET),
+                            },
+                        },
+                    },
                 },
             ]
         },
@@ -234,6 +249,8 @@ class FakeTenant:
     job_exists: bool = True
     job_code: str = "Active"
     scim_token_valid: bool = True
+    # Text Graph adds to Test Connection's refusal (a service that echoes what it was sent).
+    validate_echo: str = ""
     last_state: str | None = "Succeeded"
     last_error: str = "HTTP 401 from the SCIM endpoint"
     # The state of a cycle that runs after a restart (None: none has run yet when verify reads again).
@@ -427,7 +444,7 @@ class FakeTenant:
                 400,
                 "BadRequest",
                 "You appear to have entered invalid credentials. Error code: "
-                "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+                "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable" + self.validate_echo,
             )
         return httpx.Response(204)
 

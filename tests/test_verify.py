@@ -93,6 +93,9 @@ class Result:
     def reason(self, check_id: str) -> str:
         return str(self.checks()[check_id]["reason"])
 
+    def with_status(self, status: str) -> list[str]:
+        return [check_id for check_id, check in self.checks().items() if check["status"] == status]
+
 
 def run_verify(
     tmp_path: Path,
@@ -313,20 +316,39 @@ def test_assignments_are_read_across_pages(tmp_path: Path) -> None:
 # --- Entra: SCIM provisioning ---------------------------------------------------------------------
 
 
-def test_a_deleted_provisioning_job_is_reported_once_with_its_fix(tmp_path: Path) -> None:
-    result = run_verify(tmp_path, tenant=FakeTenant(job_exists=False))
+@pytest.mark.parametrize(
+    ("tenant", "root", "cause", "skipped", "raw"),
+    [
+        (
+            FakeTenant(job_exists=False),
+            "entra.scim.job",
+            f"the provisioning job {stack_outputs()['scimProvisioningJobId']} does not exist: it was deleted; "
+            "recreate it with 'scripts/stack.sh up dev --refresh'",
+            ["entra.scim.test-connection", "entra.scim.quarantine", "entra.scim.last-run"],
+            "was not found",  # Graph's 404 text; Graph answers 404 under the deleted job to Test Connection too
+        ),
+        (
+            FakeTenant(idp_exists=False),
+            "cloudflare.login-method",
+            f"no login method 1d000000-0000-4000-8000-0000000001d1 in account {ACCOUNT_ID}: it was deleted; "
+            "recreate it with 'scripts/stack.sh up dev --refresh'",
+            ["cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"],
+            "access.api.error.not_found",
+        ),
+    ],
+    ids=["deleted job", "deleted login method"],
+)
+def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipped(
+    tmp_path: Path, tenant: FakeTenant, root: str, cause: str, skipped: list[str], raw: str
+) -> None:
+    result = run_verify(tmp_path, tenant=tenant)
     assert result.code == 1
-    failing = [check_id for check_id, check in result.checks().items() if check["status"] == "fails"]
-    assert failing == ["entra.scim.job"]
-    assert result.reason("entra.scim.job") == (
-        f"the provisioning job {stack_outputs()['scimProvisioningJobId']} does not exist: it was deleted; "
-        "recreate it with 'scripts/stack.sh up dev --refresh'"
-    )
-    for check_id in ("entra.scim.test-connection", "entra.scim.quarantine", "entra.scim.last-run"):
-        assert result.status(check_id) == "skipped"
-        assert result.reason(check_id) == "skipped: 'Provisioning job' failed (the object does not exist)"
-    assert result.stdout.count("was not found") == 0  # Graph's raw 404 text is not repeated
-    assert result.tenant.count("validate") == 1  # Graph did answer 404 under the deleted job
+    assert result.with_status("fails") == [root]
+    assert result.reason(root) == cause
+    assert result.with_status("skipped") == skipped
+    because = f"skipped: '{result.checks()[root]['title']}' failed (the object does not exist)"
+    assert {result.reason(check_id) for check_id in skipped} == {because}
+    assert raw not in result.stdout
 
 
 def test_the_fix_named_for_a_deleted_object_is_a_command_that_exists() -> None:
@@ -456,20 +478,6 @@ def test_throttling_and_a_transient_503_are_retried(tmp_path: Path) -> None:
 
 
 # --- Cloudflare -----------------------------------------------------------------------------------
-
-
-def test_a_missing_login_method_is_reported_once_with_its_fix(tmp_path: Path) -> None:
-    result = run_verify(tmp_path, tenant=FakeTenant(idp_exists=False))
-    assert result.code == 1
-    failing = [check_id for check_id, check in result.checks().items() if check["status"] == "fails"]
-    assert failing == ["cloudflare.login-method"]
-    assert result.reason("cloudflare.login-method") == (
-        f"no login method 1d000000-0000-4000-8000-0000000001d1 in account {ACCOUNT_ID}: it was deleted; "
-        "recreate it with 'scripts/stack.sh up dev --refresh'"
-    )
-    for check_id in ("cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"):
-        assert result.reason(check_id) == "skipped: 'Cloudflare login method' failed (the object does not exist)"
-    assert result.stdout.count("access.api.error.not_found") == 0
 
 
 def test_a_login_method_with_another_client_id_fails(tmp_path: Path) -> None:

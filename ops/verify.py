@@ -690,9 +690,11 @@ class Verification:
         if not self.repair:
             return Status.FAILS, f"{described}; its credentials validate now: run again with --repair to restart it"
         await self.repaired()
+        now = ((await self.scim_job_after_repair()).get("status") or {}).get("code") or "unknown"
         return (
             Status.WARNS,
-            f"{described}; credentials validate, so --repair restarted the job and cleared the quarantine",
+            f"{described}; credentials validate, so --repair restarted the job to clear the quarantine "
+            f"(status now {now})",
         )
 
     async def check_last_run(self) -> tuple[Status, str]:

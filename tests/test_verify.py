@@ -382,7 +382,9 @@ def test_repair_restarts_a_quarantined_job_whose_credentials_validate(tmp_path: 
     result = run_verify(tmp_path, "--repair", tenant=FakeTenant(job_code="Quarantine"))
     assert result.tenant.restarted_with == [{"criteria": {"resetScope": "Watermark, Escrows, QuarantineState"}}]
     assert result.status("entra.scim.quarantine") == "warns"
-    assert "--repair restarted the job" in result.reason("entra.scim.quarantine")
+    assert result.reason("entra.scim.quarantine").endswith(
+        "--repair restarted the job to clear the quarantine (status now Active)"
+    )
     assert result.code == 0
 
 

@@ -98,6 +98,8 @@ class FakeEntraLogin:
     """What the server knows: which client IDs have which secret; what it was asked."""
 
     clients: dict[str, str] = field(default_factory=dict)
+    # Quote the refused request's form in the error, as a careless proxy in front of Entra might.
+    echo_form: bool = False
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path with query)
     port: int = 0
 
@@ -136,9 +138,10 @@ class FakeEntraLogin:
             if form.get("grant_type") != "client_credentials":
                 return 400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003: unsupported"}
             if self.clients.get(form.get("client_id", "")) != form.get("client_secret"):
+                echoed = f" Request: {body.decode()}" if self.echo_form else ""
                 return 401, {
                     "error": "invalid_client",
-                    "error_description": "AADSTS7000215: Invalid client secret provided.",
+                    "error_description": f"AADSTS7000215: Invalid client secret provided.{echoed}",
                     "error_codes": [7000215],
                 }
             return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": ISSUED_TOKEN}

@@ -866,6 +866,23 @@ def test_a_sign_in_error_that_quotes_secrets_is_scrubbed(tmp_path: Path) -> None
     assert "Entra sign-in failed: AADSTS7000215: Invalid client secret provided: ***; assertion ***" in result.stderr
 
 
+def test_a_refused_sign_in_that_echoes_the_secret_is_scrubbed_and_azure_identity_logs_nothing(
+    tmp_path: Path, entra_login: FakeEntraLogin, certificates: Certificates, caplog: pytest.LogCaptureFixture
+) -> None:
+    entra_login.clients[DEPLOYER_ID] = "another-secret"
+    entra_login.echo_form = True
+    env = _signing_in_through(f"https://127.0.0.1:{entra_login.port}", certificates.ca_file)
+    result = run_verify(tmp_path, credential=None, env=env, json_output=False, pass_through_host="127.0.0.1")
+    assert result.code == 2
+    assert "Entra sign-in failed: Authentication failed: AADSTS7000215: Invalid client secret provided." in (
+        result.stderr
+    )
+    assert "client_secret=***" in result.stderr
+    assert DEPLOYER_SECRET not in result.stderr and DEPLOYER_SECRET.replace("~", "%7E") not in result.stderr
+    # azure-identity's own warning quotes the refusal unscrubbed: it must not reach a handler that prints.
+    assert [record for record in caplog.records if record.name.startswith("azure.identity")] == []
+
+
 @pytest.mark.parametrize(
     ("echoed", "shown"),
     [

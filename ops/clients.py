@@ -205,7 +205,8 @@ def network_cause(error: BaseException) -> tuple[NetworkCause, str] | None:
             if any(word in str(link).lower() for word in words):
                 return cause, shorten(str(link), 160)
     for link in chain:
-        if isinstance(link, httpx.TimeoutException | TimeoutError | socket.timeout):
+        # urllib3's timeouts (under azure-identity) are not the built-in TimeoutError: known by text.
+        if isinstance(link, httpx.TimeoutException | TimeoutError) or "timed out" in str(link).lower():
             return NetworkCause.TIMEOUT, type(link).__name__
     for link in chain:
         if isinstance(link, ConnectionRefusedError) or "connection refused" in str(link).lower():

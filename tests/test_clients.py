@@ -32,6 +32,7 @@ from ops.clients import (
     RetryPolicy,
     Secret,
     StaticToken,
+    network_cause,
     quoted,
     retry_after_seconds,
     scrub,
@@ -552,3 +553,40 @@ def test_without_arm_variables_the_azure_cli_is_used_when_installed(tmp_path: An
     assert isinstance(entra_credential(endpoints_from_env({}), {"PATH": str(tmp_path)}), AzureCliCredential)
     with pytest.raises(CredentialsError, match="az login --allow-no-subscriptions"):
         entra_credential(endpoints_from_env({}), {"PATH": "/nonexistent"})
+
+
+# What azure-identity raises (ClientAuthenticationError text, urllib3 underneath): the first three as
+# observed against the local server without its CA, a closed port and a `.invalid` host; the last is
+# urllib3's ReadTimeoutError text.
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        (
+            "Authentication failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+            "unable to get local issuer certificate (_ssl.c:1006)",
+            NetworkCause.CERTIFICATE,
+        ),
+        (
+            "Authentication failed: HTTPSConnection(host='127.0.0.1', port=54495): Failed to establish a new "
+            "connection: [Errno 111] Connection refused",
+            NetworkCause.CONNECT,
+        ),
+        (
+            "Authentication failed: HTTPSConnection(host='login.nonexistent.invalid', port=443): Failed to "
+            "resolve 'login.nonexistent.invalid' ([Errno -2] Name or service not known)",
+            NetworkCause.DNS,
+        ),
+        (
+            "Authentication failed: HTTPSConnectionPool(host='login.microsoftonline.com', port=443): Read timed "
+            "out. (read timeout=300)",
+            NetworkCause.TIMEOUT,
+        ),
+    ],
+)
+def test_a_sign_in_error_known_only_by_its_text_gets_its_network_cause(text: str, cause: NetworkCause) -> None:
+    found = network_cause(RuntimeError(text))
+    assert found is not None and found[0] is cause
+
+
+def test_an_error_that_is_no_network_failure_has_no_network_cause() -> None:
+    assert network_cause(RuntimeError("AADSTS7000215: Invalid client secret provided.")) is None

@@ -335,8 +335,21 @@ def test_assignments_are_read_across_pages(tmp_path: Path) -> None:
             ["cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"],
             "access.api.error.not_found",
         ),
+        (
+            FakeTenant(app_exists=False),
+            "entra.login-app.redirect-uri",
+            f"the login app {APP_OBJECT_ID} does not exist: it was deleted; "
+            "recreate it with 'scripts/stack.sh up dev --refresh'",
+            [
+                "entra.login-app.scopes",
+                "entra.login-app.email-claim",
+                "entra.client-secret.expiry",
+                "entra.client-secret.others",
+            ],
+            "Request_ResourceNotFound",
+        ),
     ],
-    ids=["deleted job", "deleted login method"],
+    ids=["deleted job", "deleted login method", "deleted login app"],
 )
 def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipped(
     tmp_path: Path, tenant: FakeTenant, root: str, cause: str, skipped: list[str], raw: str

@@ -233,6 +233,7 @@ class FakeTenant:
     graph_token: str = GRAPH_TOKEN
     cloudflare_token: str = CLOUDFLARE_TOKEN
     cloudflare_can_read: bool = True
+    app_exists: bool = True
     redirect_uris: list[str] = field(default_factory=lambda: [REDIRECT_URI])
     id_token_claims: list[str] = field(default_factory=lambda: ["email"])
     scope_ids: list[str] = field(default_factory=lambda: list(SEVEN_SCOPES.values()))
@@ -329,6 +330,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Application.Read.All")
         if denied:
             return denied
+        if not self.app_exists:
+            return _graph_error(404, "Request_ResourceNotFound", f"Resource '{APP_OBJECT_ID}' does not exist.")
         app = {
             "id": APP_OBJECT_ID,
             "appId": CLIENT_ID,

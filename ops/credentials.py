@@ -40,6 +40,12 @@ GITHUB_OIDC_AUDIENCE: Final = "api://AzureADTokenExchange"
 
 _TRUE = {"1", "true", "yes"}
 
+# azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
+# print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
+_AZURE_IDENTITY_LOG = logging.getLogger("azure.identity")
+_AZURE_IDENTITY_LOG.addHandler(logging.NullHandler())
+_AZURE_IDENTITY_LOG.propagate = False
+
 
 @dataclass(frozen=True)
 class Cloud:
@@ -170,10 +176,6 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
         ManagedIdentityCredential,
     )
 
-    # azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
-    # print on stderr; the command reports the failure itself, scrubbed (ops.command.sign_in).
-    logging.getLogger("azure.identity").addHandler(logging.NullHandler())
-    logging.getLogger("azure.identity").propagate = False
     client_id = _env(environ, "ARM_CLIENT_ID")
     tenant_id = _env(environ, "ARM_TENANT_ID")
     authority = endpoints.login_url

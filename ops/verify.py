@@ -1,6 +1,6 @@
 """`make verify`: does sign-in and provisioning of a deployed stack actually work?
 
-    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair]
+    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair] [--canary <user>]
 
 Reads the stack's outputs and client secret through the Pulumi CLI, its expectations from its
 stack file, then checks the live Entra tenant (Microsoft Graph) and Cloudflare account. Every REST
@@ -10,8 +10,9 @@ one-line reason, or is skipped: because the check it depends on failed (a missin
 reported once, by the check that owns it) or because a host could not be reached (reported once,
 with the host and the cause). Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify
 could not run (or, with no check failing, could not reach a host). `--repair` restarts a
-quarantined provisioning job whose credentials validate again, and changes nothing else. See
-docs/verify.md.
+quarantined provisioning job whose credentials validate again, and changes nothing else.
+`--canary <user>` also provisions that one person on demand and follows them into Cloudflare
+(ops/canary.py). See docs/verify.md.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from components.constants import (
 )
 from config.settings import GroupRef, Settings
 from ops import permissions
+from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
     DEFAULT_TIMEOUT,
     ApiError,
@@ -87,6 +89,7 @@ class Report:
     stack: str
     header: str
     checks: tuple[Check, ...]
+    canary: dict[str, Any] | None = None  # what --canary found, beside its checks
     # Each host that could not be reached, once, with the cause: no verdict on any check.
     unreachable: tuple[str, ...] = ()
 
@@ -103,13 +106,14 @@ class Report:
             header=scrub(self.header, secrets),
             checks=tuple(replace(c, reason=scrub(c.reason, secrets)) for c in self.checks),
             unreachable=tuple(scrub(problem, secrets) for problem in self.unreachable),
+            canary=_scrubbed(self.canary, secrets),
         )
 
     def counts(self) -> dict[str, int]:
         return {status.value: sum(1 for c in self.checks if c.status is status) for status in Status}
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "stack": self.stack,
             "exitCode": self.exit_code,
             "summary": self.counts(),
@@ -118,6 +122,9 @@ class Report:
             ],
             "unreachable": list(self.unreachable),
         }
+        if self.canary is not None:
+            document["canary"] = self.canary
+        return document
 
     def as_text(self) -> str:
         width = max((len(c.title) for c in self.checks), default=0)
@@ -136,6 +143,17 @@ class Report:
             f"{skipped} ({verdict})"
         )
         return "\n".join(lines)
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """Every string inside `value` (a JSON-shaped document) scrubbed."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, secrets) for item in value]
+    return value
 
 
 @dataclass
@@ -873,9 +891,13 @@ class MissingOutputError(Exception):
 # --- the command ----------------------------------------------------------------------------------
 
 
-async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
+async def verify(
+    stack: str, repair: bool, runtime: Runtime, canary_user: str | None = None, progress: TextIO = sys.stderr
+) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
     settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
+    if canary_user and not settings.scim.enabled:
+        raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(
@@ -915,13 +937,50 @@ async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, li
             repair=repair,
             stack_secrets=stack_secrets,
         )
-        checks = await verification.run()
+
+        def secrets() -> list[str]:
+            return [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
+
+        canary = None
+        if canary_user:
+            missing = [
+                str(MissingOutputError(name))
+                for name, value in (
+                    ("scimProvisioningJobId", outputs.scim_job_path),
+                    ("scimServicePrincipalObjectId", outputs.scim_service_principal_object_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise CannotRunError(missing)
+            canary = Canary(
+                canary_user,
+                clients.graph,
+                clients.cloudflare,
+                verification,
+                verification._job_path(),
+                f"{verification._idp_path()}/scim/users",
+                settings.email_claim_name,
+                settings.scim.scope == "all",
+                lambda line: print(scrub(line, secrets()), file=progress),
+                runtime.sleep,
+            )
+        checks, found = await asyncio.gather(
+            verification.run(), canary.run() if canary else asyncio.sleep(0, []), return_exceptions=True
+        )
+        if isinstance(found, UnknownUserError):
+            raise CannotRunError([str(found)])
+        if isinstance(checks, BaseException):
+            raise checks
+        if isinstance(found, BaseException):
+            raise found
+        checks += [Check(f.id, f.title, Status(f.status), f.reason) for f in found]
     header = (
         f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
         f"team {outputs.team_domain}"
     )
-    secrets = [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
-    return Report(stack, header, tuple(checks), tuple(verification.unreachable)), secrets
+    report = Report(stack, header, tuple(checks), canary.detail if canary else None, tuple(verification.unreachable))
+    return report, secrets()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -936,7 +995,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restart a quarantined provisioning job whose credentials validate; changes nothing else",
     )
+    parser.add_argument(
+        "--canary",
+        metavar="USER",
+        type=_canary_argument,
+        help="also provision this one user (UPN, mail or object ID) on demand, which sends their profile to "
+        "Cloudflare, and check they arrive with the email Access will see (docs/verify.md, --canary)",
+    )
     return parser
+
+
+def _canary_argument(text: str) -> str:
+    try:
+        return canary_subject(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(
@@ -950,7 +1023,7 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
+        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
         headline = f"Cannot verify stack {args.stack}"
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)

@@ -35,6 +35,13 @@ from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
 from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
+from ops.permissions import (  # noqa: E402
+    APPLICATION_READ,
+    CLOUDFLARE_ACCESS_READ,
+    DIRECTORY_READ,
+    GROUP_READ,
+    SYNCHRONIZATION_READ,
+)
 
 MANIFESTS_DIR = "manifests"
 
@@ -45,6 +52,33 @@ IDENTITY_UPDATE_MEANINGS = {
     "reauth": "Cloudflare ends the user's sessions, so the user signs in again with the new groups",
     "no_action": "nothing changes in Cloudflare until the user next signs in",
 }
+
+
+# The two CI identities (docs/ci.md, "Setting up CI"): the deployer, and the read-only identity
+# that previews pull requests. Graph application permissions, each with what needs it.
+# Deployer: FACTS.md, "Deployer rights"; Synchronization.ReadWrite.All also serves make verify.
+DEPLOYER_GRAPH_PERMISSIONS = {
+    "Application.ReadWrite.All": "create and update both app registrations and the client secret",
+    "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes",
+    "AppRoleAssignment.ReadWrite.All": "assign the groups to the login and SCIM apps",
+    "Synchronization.ReadWrite.All": "the SCIM provisioning job and its credentials; make verify's Test Connection",
+    "Group.Read.All": "resolve groups named by display name",
+}
+# A preview without --refresh reads nothing it manages; only the program's lookups call Graph.
+# Least privileged roles from the azuread data source docs ("API Permissions"):
+# azuread_service_principal Application.Read.All, azuread_groups Group.Read.All,
+# azuread_client_config none. The names come from ops/permissions.py, the one table of them.
+PREVIEW_GRAPH_PERMISSIONS = {
+    APPLICATION_READ.name: "look up Microsoft Graph's service principal and its scope IDs",
+    GROUP_READ.name: "resolve groups named by display name",
+}
+# An adopt block makes the preview read each adopted object (an import reads it to diff it).
+PREVIEW_ADOPT_GRAPH_PERMISSIONS = {
+    DIRECTORY_READ.name: "read an adopted consent grant",
+    SYNCHRONIZATION_READ.name: "read an adopted provisioning job",
+}
+CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
+CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
 
 
 def yes_no(flag: bool) -> str:
@@ -74,6 +108,7 @@ def render(settings: Settings, source: str) -> str:
         *_access_groups(settings),
         *_client_secret(settings),
         *_protection(settings),
+        *_ci_identities(settings),
         *_warnings(settings),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -228,6 +263,44 @@ def _protection(settings: Settings) -> list[str]:
         "",
         f"- Protected from deletion (protect): {state}",
         "- The client secret is never protected: rotation replaces it",
+    ]
+
+
+def _ci_identities(settings: Settings) -> list[str]:
+    if settings.production:
+        deployed = "from main, in the `production` environment, after one of its required reviewers approves the run"
+        previewed = (
+            "in the `production-preview` environment, after one of its required reviewers approves the run; "
+            "only then does the run get the production passphrase"
+        )
+    else:
+        deployed = "from main, in the `main-branch` environment, without approval"
+        previewed = (
+            "in every pull request from a branch of this repository, without approval, "
+            "with the non-production passphrase"
+        )
+    preview_permissions = dict(PREVIEW_GRAPH_PERMISSIONS)
+    if settings.adopt:
+        preview_permissions |= {
+            name: f"{use} (while this stack's adopt block is set)"
+            for name, use in PREVIEW_ADOPT_GRAPH_PERMISSIONS.items()
+        }
+    return [
+        "",
+        "## Who deploys and who previews this stack (CI)",
+        "",
+        f"- Deployed by the deployer identity (ARM_CLIENT_ID), {deployed}",
+        *(
+            f"- Deployer, Microsoft Graph application permission: `{name}`: {use}"
+            for name, use in DEPLOYER_GRAPH_PERMISSIONS.items()
+        ),
+        f"- Deployer, Cloudflare token: {CLOUDFLARE_WRITE_TOKEN}",
+        f"- Previewed in pull requests by the read-only preview identity (ENTRA_CF_PREVIEW_CLIENT_ID), {previewed}",
+        *(
+            f"- Preview identity, Microsoft Graph application permission: `{name}`: {use}"
+            for name, use in preview_permissions.items()
+        ),
+        f"- Preview identity, Cloudflare token: {CLOUDFLARE_READ_TOKEN}",
     ]
 
 

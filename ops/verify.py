@@ -200,6 +200,14 @@ _LOGIN_APP = Owner(
     lambda v: v.login_app(),
     lambda v: f"the login app {v.outputs.login_app_object_id} does not exist: it was deleted; {_deleted_fix(v)}",
 )
+_LOGIN_SERVICE_PRINCIPAL = Owner(
+    "entra.assignment-required",
+    lambda v: v.login_service_principal(),
+    lambda v: (
+        f"the login app's service principal (appId {v.outputs.login_app_client_id}) does not exist: it was "
+        f"deleted; {_deleted_fix(v)}"
+    ),
+)
 # Which shared call's 404 is whose root cause (Graph answers 404 under a deleted job too).
 OWNERS: Final[dict[str, Owner]] = {
     "scim_job": _JOB,
@@ -209,6 +217,9 @@ OWNERS: Final[dict[str, Owner]] = {
     "cf_scim_users": _LOGIN_METHOD,
     "cf_scim_groups": _LOGIN_METHOD,
     "login_app": _LOGIN_APP,
+    "login_sp": _LOGIN_SERVICE_PRINCIPAL,
+    "login_grants": _LOGIN_SERVICE_PRINCIPAL,
+    "login_assignments": _LOGIN_SERVICE_PRINCIPAL,
 }
 
 
@@ -470,9 +481,13 @@ class Verification:
             return Status.FAILS, f"not found: {error}"
         if owner.check_id == check_id:
             return Status.FAILS, owner.what(self)
+        return await self._skipped_if_gone(owner) or (Status.FAILS, f"not found: {error}")
+
+    async def _skipped_if_gone(self, owner: Owner) -> tuple[Status, str] | None:
+        """A skip naming the owner's check when the object it owns is gone, else None."""
         if owner.check_id in self._titles and await self._not_found(owner.fetch(self)):
             return Status.SKIPPED, f"skipped: '{self._titles[owner.check_id]}' failed (the object does not exist)"
-        return Status.FAILS, f"not found: {error}"
+        return None
 
     @staticmethod
     async def _not_found(task: asyncio.Task[Any]) -> bool:
@@ -614,9 +629,13 @@ class Verification:
         try:
             await self.sign_in_check()
         except ApiError as error:
-            # Only Entra's own refusal is a verdict on the secret; a 5xx or no answer is not.
+            # Only Entra's own refusal is a verdict on the secret; a 5xx or no answer is not, and
+            # neither is a refusal because the app itself is gone (reported once, by its own check).
             if error.status not in (400, 401):
                 raise
+            gone = await self._skipped_if_gone(_LOGIN_APP)
+            if gone:
+                return gone
             return (
                 Status.FAILS,
                 f"Entra refused the login app's client ID with the stack's secret: {error.code}: {error.message}",

@@ -174,13 +174,27 @@ def _handler(fake: FakeEntraLogin) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _TLSServer(ThreadingHTTPServer):
+    """TLS per accepted connection; a handshake the client refuses closes that connection at once
+    (a wrapped listening socket would leave it to the garbage collector)."""
+
+    context: ssl.SSLContext
+
+    def get_request(self) -> tuple[Any, Any]:
+        plain, address = self.socket.accept()
+        try:
+            return self.context.wrap_socket(plain, server_side=True), address
+        except OSError:
+            plain.close()
+            raise
+
+
 @contextmanager
 def serve(certificates: Certificates, fake: FakeEntraLogin) -> Iterator[FakeEntraLogin]:
     """Serve `fake` over HTTPS on 127.0.0.1 (a free port, in `fake.port`) until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificates.chain_file, certificates.key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server = _TLSServer(("127.0.0.1", 0), _handler(fake))
+    server.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.context.load_cert_chain(certificates.chain_file, certificates.key_file)
     fake.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()

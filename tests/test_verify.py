@@ -341,21 +341,8 @@ def test_assignments_are_read_across_pages(tmp_path: Path) -> None:
             ["cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"],
             "access.api.error.not_found",
         ),
-        (
-            FakeTenant(app_exists=False),
-            "entra.login-app.redirect-uri",
-            f"the login app {APP_OBJECT_ID} does not exist: it was deleted; "
-            "recreate it with 'scripts/stack.sh up dev --refresh'",
-            [
-                "entra.login-app.scopes",
-                "entra.login-app.email-claim",
-                "entra.client-secret.expiry",
-                "entra.client-secret.others",
-            ],
-            "Request_ResourceNotFound",
-        ),
     ],
-    ids=["deleted job", "deleted login method", "deleted login app"],
+    ids=["deleted job", "deleted login method"],
 )
 def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipped(
     tmp_path: Path, tenant: FakeTenant, root: str, cause: str, skipped: list[str], raw: str
@@ -368,6 +355,32 @@ def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipp
     because = f"skipped: '{result.checks()[root]['title']}' failed (the object does not exist)"
     assert {result.reason(check_id) for check_id in skipped} == {because}
     assert raw not in result.stdout
+
+
+def test_a_deleted_login_app_and_its_service_principal_are_each_reported_once(tmp_path: Path) -> None:
+    result = run_verify(tmp_path, tenant=FakeTenant(app_exists=False))
+    assert result.code == 1
+    assert result.with_status("fails") == ["entra.login-app.redirect-uri", "entra.assignment-required"]
+    assert result.reason("entra.login-app.redirect-uri") == (
+        f"the login app {APP_OBJECT_ID} does not exist: it was deleted; "
+        "recreate it with 'scripts/stack.sh up dev --refresh'"
+    )
+    assert result.reason("entra.assignment-required").startswith(
+        f"the login app's service principal (appId {CLIENT_ID}) does not exist: it was deleted;"
+    )
+    by_app = "skipped: 'Login app redirect URI' failed (the object does not exist)"
+    by_service_principal = "skipped: 'Assignment required' failed (the object does not exist)"
+    assert {check_id: result.reason(check_id) for check_id in result.with_status("skipped")} == {
+        "entra.login-app.scopes": by_app,
+        "entra.login-app.email-claim": by_app,
+        "entra.consent-grant": by_service_principal,
+        "entra.client-secret.expiry": by_app,
+        "entra.client-secret.others": by_app,
+        # Entra refuses the token with AADSTS700016 (no such app): no verdict on the secret.
+        "entra.client-secret.sign-in": by_app,
+        "entra.sign-in-groups": by_service_principal,
+    }
+    assert "Request_ResourceNotFound" not in result.stdout and "rotate-now" not in result.stdout
 
 
 def test_the_fix_named_for_a_deleted_object_is_a_command_that_exists() -> None:

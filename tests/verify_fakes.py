@@ -233,7 +233,7 @@ class FakeTenant:
     graph_token: str = GRAPH_TOKEN
     cloudflare_token: str = CLOUDFLARE_TOKEN
     cloudflare_can_read: bool = True
-    app_exists: bool = True
+    app_exists: bool = True  # False: the login app was deleted, and Entra deleted its service principal with it
     redirect_uris: list[str] = field(default_factory=lambda: [REDIRECT_URI])
     id_token_claims: list[str] = field(default_factory=lambda: ["email"])
     scope_ids: list[str] = field(default_factory=lambda: list(SEVEN_SCOPES.values()))
@@ -362,7 +362,7 @@ class FakeTenant:
         denied = self._graph_denied(request, "Application.Read.All")
         if denied:
             return denied
-        if app_id == CLIENT_ID:
+        if app_id == CLIENT_ID and self.app_exists:
             return httpx.Response(
                 200, json={"id": LOGIN_SP_ID, "appId": CLIENT_ID, "appRoleAssignmentRequired": self.assignment_required}
             )
@@ -371,7 +371,12 @@ class FakeTenant:
         return _graph_error(404, "Request_ResourceNotFound", f"Resource '{app_id}' does not exist.")
 
     def _grants(self, request: httpx.Request, **_: Any) -> httpx.Response:
-        return self._graph_denied(request, "Directory.Read.All") or httpx.Response(
+        denied = self._graph_denied(request, "Directory.Read.All")
+        if denied:
+            return denied
+        if not self.app_exists:
+            return _graph_error(404, "Request_ResourceNotFound", f"Resource '{CLIENT_ID}' does not exist.")
+        return httpx.Response(
             200,
             json={
                 "value": [
@@ -390,6 +395,8 @@ class FakeTenant:
             denied = self._graph_denied(request, "Application.Read.All")
             if denied:
                 return denied
+            if base.endswith(f"'{CLIENT_ID}')") and not self.app_exists:
+                return _graph_error(404, "Request_ResourceNotFound", f"Resource '{CLIENT_ID}' does not exist.")
             skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
             page = principals[skip : skip + self.page_size]
             body: dict[str, Any] = {"value": [self.assignment(p) for p in page]}
@@ -467,6 +474,16 @@ class FakeTenant:
 
     def _token(self, request: httpx.Request, **_: Any) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
+        if not self.app_exists:
+            return httpx.Response(
+                400,
+                json={
+                    "error": "unauthorized_client",
+                    "error_description": f"AADSTS700016: Application with identifier '{CLIENT_ID}' was not found "
+                    f"in the directory '{TENANT_ID}'.",
+                    "error_codes": [700016],
+                },
+            )
         if form.get("grant_type") != "client_credentials" or form.get("client_id") != CLIENT_ID:
             return httpx.Response(
                 400, json={"error": "invalid_request", "error_description": "AADSTS900144: bad request"}

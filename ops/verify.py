@@ -170,43 +170,37 @@ CheckBody = Callable[[], Awaitable[tuple[Status, str]]]
 class Owner:
     """The check that reports a missing object (a 404 from one of the shared calls in OWNERS) as
     the root cause, with its fix; every other check that needed the object is skipped, naming it.
-    `fetch` is the call whose 404 proves the object is gone."""
+    `fetch` is the call whose 404 proves the object is gone; `names` says which object it is."""
 
     check_id: str
     fetch: Callable[[Verification], asyncio.Task[Any]]
-    what: Callable[[Verification], str]
+    names: Callable[[Verification], str]
+
+    def reason(self, verification: Verification) -> str:
+        return _deleted(verification, self.names(verification))
 
 
-def _deleted_fix(verification: Verification) -> str:
+def _deleted(verification: Verification, what: str) -> str:
     # A plain `up` does not notice a deletion: the state still holds the object until a refresh.
-    return f"recreate it with 'scripts/stack.sh up {verification.settings.stack} --refresh'"
+    return (
+        f"{what} does not exist: it was deleted; "
+        f"recreate it with 'scripts/stack.sh up {verification.settings.stack} --refresh'"
+    )
 
 
-_JOB = Owner(
-    "entra.scim.job",
-    lambda v: v.scim_job(),
-    lambda v: f"the provisioning job {v.outputs.scim_job_path} does not exist: it was deleted; {_deleted_fix(v)}",
-)
+_JOB = Owner("entra.scim.job", lambda v: v.scim_job(), lambda v: f"the provisioning job {v.outputs.scim_job_path}")
 _LOGIN_METHOD = Owner(
     "cloudflare.login-method",
     lambda v: v.login_method(),
-    lambda v: (
-        f"no login method {v.outputs.identity_provider_id} in account {v.settings.cloudflare_account_id}: "
-        f"it was deleted; {_deleted_fix(v)}"
-    ),
+    lambda v: f"the login method {v.outputs.identity_provider_id} in account {v.settings.cloudflare_account_id}",
 )
 _LOGIN_APP = Owner(
-    "entra.login-app.redirect-uri",
-    lambda v: v.login_app(),
-    lambda v: f"the login app {v.outputs.login_app_object_id} does not exist: it was deleted; {_deleted_fix(v)}",
+    "entra.login-app.redirect-uri", lambda v: v.login_app(), lambda v: f"the login app {v.outputs.login_app_object_id}"
 )
 _LOGIN_SERVICE_PRINCIPAL = Owner(
     "entra.assignment-required",
     lambda v: v.login_service_principal(),
-    lambda v: (
-        f"the login app's service principal (appId {v.outputs.login_app_client_id}) does not exist: it was "
-        f"deleted; {_deleted_fix(v)}"
-    ),
+    lambda v: f"the login app's service principal (appId {v.outputs.login_app_client_id})",
 )
 # Which shared call's 404 is whose root cause (Graph answers 404 under a deleted job too).
 OWNERS: Final[dict[str, Owner]] = {
@@ -480,7 +474,7 @@ class Verification:
         if owner is None:
             return Status.FAILS, f"not found: {error}"
         if owner.check_id == check_id:
-            return Status.FAILS, owner.what(self)
+            return Status.FAILS, owner.reason(self)
         return await self._skipped_if_gone(owner) or (Status.FAILS, f"not found: {error}")
 
     async def _skipped_if_gone(self, owner: Owner) -> tuple[Status, str] | None:
@@ -840,10 +834,7 @@ class Verification:
             try:
                 group = await self.access_group(group_id)
             except NotFoundError:
-                return (
-                    Status.FAILS,
-                    f"Access group {group_id} no longer exists: it was deleted; {_deleted_fix(self)}",
-                )
+                return Status.FAILS, _deleted(self, f"the Access group {group_id}")
             declared = {"id": (object_id or "").lower(), "identity_provider_id": self.outputs.identity_provider_id}
             problems = access_rule_differences(group, declared)
             if problems:

@@ -336,7 +336,8 @@ def test_assignments_are_read_across_pages(tmp_path: Path) -> None:
         (
             FakeTenant(idp_exists=False),
             "cloudflare.login-method",
-            f"no login method 1d000000-0000-4000-8000-0000000001d1 in account {ACCOUNT_ID}: it was deleted; "
+            f"the login method 1d000000-0000-4000-8000-0000000001d1 in account {ACCOUNT_ID} does not exist: "
+            "it was deleted; "
             "recreate it with 'scripts/stack.sh up dev --refresh'",
             ["cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"],
             "access.api.error.not_found",

@@ -42,7 +42,7 @@ DIRECTORY_READ: Final = Permission(
 SYNCHRONIZATION_READ: Final = Permission(
     "Microsoft Graph",
     "Synchronization.Read.All",
-    "read the provisioning job's status (quarantine, last run, steady state)",
+    "read the provisioning job's status (quarantine, last run, steady state) and its attribute mappings",
 )
 SYNCHRONIZATION_READWRITE: Final = Permission(
     "Microsoft Graph",

@@ -29,6 +29,7 @@ from typing import Any, Final, TextIO
 
 import httpx
 
+from components import attribute_mappings
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
     EMAIL_OPTIONAL_CLAIM,
@@ -439,6 +440,10 @@ class Verification:
                 ("entra.scim.last-run", "Provisioning last run", self.check_last_run),
                 ("entra.scim.groups", "Provisioning groups assigned", self.check_scim_groups),
             ]
+            if self.settings.scim.user_attributes:
+                plan.append(
+                    ("entra.scim.attribute-mappings", "Provisioning attribute mappings", self.check_user_attributes)
+                )
         plan += [
             ("cloudflare.login-method", "Cloudflare login method", self.check_login_method),
             ("cloudflare.login-method.settings", "Login method settings", self.check_login_method_settings),
@@ -752,6 +757,24 @@ class Verification:
     async def check_scim_groups(self) -> tuple[Status, str]:
         assignments = await self.scim_assignments()
         return self._assigned(assignments, self.settings.scim.groups, "SCIM app")
+
+    async def check_user_attributes(self) -> tuple[Status, str]:
+        """Every declared mapping holds in the job's User mapping (scim.userAttributes)."""
+        schema = await self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ)
+        try:
+            live = attribute_mappings.user_mappings(schema)
+        except attribute_mappings.SchemaShapeError as error:
+            return Status.FAILS, str(error)
+        drifted = []
+        for target, declared in self.settings.scim.user_attributes.items():
+            source = (live.get(target) or {}).get("source")
+            if not attribute_mappings.holds(declared, source):
+                drifted.append(
+                    f"{target} <- {attribute_mappings.source_text(source) or 'nothing'}, declared {declared}"
+                )
+        if drifted:
+            return Status.FAILS, f"changed outside the stack: {'; '.join(drifted)}; redeploy to write them back"
+        return Status.HOLDS, f"all {len(self.settings.scim.user_attributes)} managed mappings hold"
 
     # --- Cloudflare -------------------------------------------------------------------------------
 

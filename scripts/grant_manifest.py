@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ from components.constants import (  # noqa: E402
     MAX_SECRET_LIFETIME_DAYS,
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
+    PRODUCTION_SECRET_LIFETIME_DAYS,
 )
 from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
@@ -101,6 +102,7 @@ def render(settings: Settings, source: str) -> str:
         "Who can sign in to Cloudflare Zero Trust through Entra ID, what the apps may read, and what Entra",
         "provisions to Cloudflare, as declared by this environment's stack file.",
         "",
+        *_environment(settings),
         *_apps(settings),
         *_graph_permissions(),
         *_sign_in(settings),
@@ -112,6 +114,22 @@ def render(settings: Settings, source: str) -> str:
         *_warnings(settings),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _environment(settings: Settings) -> list[str]:
+    # Who deploys it, and after whose approval, is the CI section's.
+    if settings.production:
+        production = (
+            "yes; every preview and deployment runs the policy pack with its strict config (policy/prod-config.json)"
+        )
+    else:
+        production = "no; every preview and deployment runs the policy pack with its default settings"
+    return [
+        "## Environment",
+        "",
+        f"- Production stack (production): {production}",
+        "",
+    ]
 
 
 def _apps(settings: Settings) -> list[str]:
@@ -218,7 +236,18 @@ def _scim(settings: Settings) -> list[str]:
         "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): "
         + (scim.notification_email or "none"),
         f"- Accidental deletions prevention (scim.deletionThreshold): {guard}",
+        *_user_attributes(scim.user_attributes),
         "",
+    ]
+
+
+def _user_attributes(mappings: Mapping[str, str]) -> list[str]:
+    """What Entra sends of each user, where the stack manages it."""
+    if not mappings:
+        return ["- User attributes sent (scim.userAttributes): Microsoft's default mappings, not managed by the stack"]
+    return [
+        "- User attributes sent (scim.userAttributes), SCIM attribute <- Entra source, kept so by every deployment:",
+        *(f"  - `{target}` <- `{source}`" for target, source in mappings.items()),
     ]
 
 
@@ -236,6 +265,13 @@ def _access_groups(settings: Settings) -> list[str]:
 
 def _client_secret(settings: Settings) -> list[str]:
     lifetime = settings.secret_rotation_days + settings.secret_grace_days
+    if settings.production:
+        limits = (
+            f"the limit of a production stack: {PRODUCTION_SECRET_LIFETIME_DAYS}, the strict policy's; "
+            f"Microsoft's: {MAX_SECRET_LIFETIME_DAYS}"
+        )
+    else:
+        limits = f"Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; its advice: under {ADVISED_SECRET_LIFETIME_DAYS}"
     return [
         "## Client secret of the login app",
         "",
@@ -243,8 +279,7 @@ def _client_secret(settings: Settings) -> list[str]:
         f"- Rotation: a new secret on the first deployment in each new {settings.secret_rotation_days}-day window "
         "(secretRotationDays)",
         f"- Grace: each secret stays valid {settings.secret_grace_days} days after its window ends (secretGraceDays)",
-        f"- Longest life of one secret: {lifetime} days (Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; "
-        f"its advice: under {ADVISED_SECRET_LIFETIME_DAYS})",
+        f"- Longest life of one secret: {lifetime} days ({limits})",
         "- Dates depend on when the stack is deployed: see the stack output clientSecretExpiresAt",
         "",
     ]

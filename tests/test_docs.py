@@ -12,6 +12,9 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MAKE_TARGETS = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.MULTILINE))
 # Made at run time, git-ignored: named in the docs, absent from a fresh clone.
 RUNTIME_PATHS = (".pulumi-state/", ".pulumi-cli/", "venv/", "policy/venv")
+# The user's own: the docs name the stack files (and their manifests) the templates ship as, which
+# a user may rename or remove.
+USER_PATHS = ("stacks/", "manifests/")
 PATH_IN_CODE = re.compile(
     r"`\$?/?((?:\.github|\.vscode|[a-z_]+)/[\w./*-]+|[\w.-]+\.(?:ya?ml|toml|txt|json|md|version))`"
 )
@@ -51,7 +54,7 @@ def test_every_make_target_named_exists(doc: Path) -> None:
 def test_every_path_named_exists(doc: Path) -> None:
     missing = []
     for path in PATH_IN_CODE.findall(doc.read_text()):
-        if "<" in path or "*" in path or path.startswith(RUNTIME_PATHS) or path.startswith("venv/"):
+        if "<" in path or "*" in path or path.startswith((*RUNTIME_PATHS, *USER_PATHS)):
             continue
         places = [ROOT / path] if "/" in path else [ROOT / path, doc.parent / path]
         if not any(place.exists() for place in places):

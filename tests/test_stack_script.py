@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import ACCOUNT_ID, write_stack_file
+from harness import ACCOUNT_ID, FIXTURES, minimal_config, write_stack_file
 
-from config.stack_files import stack_names
 from scripts import check_stack as check_stack_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,9 +123,10 @@ def test_without_credentials_it_stops_naming_each_one_before_fetching_the_cli(tm
 
 
 def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
-    result = run(tmp_path, "up", "qa", bin_dir=fake_tools(tmp_path), VENV_PYTHON=sys.executable)
+    project = project_with_stack_file(tmp_path, "Pulumi.dev.yaml", VALID_CONFIG)
+    result = run_copy(tmp_path, project, "up", "qa")
     assert result.returncode == 2
-    assert f"no stack file stacks/Pulumi.qa.yaml (committed stacks: {', '.join(stack_names())})" in result.stderr
+    assert "no stack file stacks/Pulumi.qa.yaml (committed stacks: dev)" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" not in result.stderr
     assert not (tmp_path / "pulumi.log").exists() and not (tmp_path / "make.log").exists()
 
@@ -335,11 +335,14 @@ def test_makefile_targets_call_the_script_and_leave_the_policy_venv_to_it() -> N
     assert os.access(SCRIPT, os.X_OK)
 
 
-def test_the_real_check_refuses_the_unedited_dev_stack_before_any_credential_check(tmp_path: Path) -> None:
-    # The committed dev stack file still holds its placeholders: the real scripts/check_stack.py
-    # (through the real interpreter) must stop `up` before credentials, the CLI or make.
-    bin_dir = fake_tools(tmp_path)
-    result = run(tmp_path, "up", "dev", bin_dir=bin_dir, VENV_PYTHON=sys.executable)
+def test_the_real_check_refuses_an_unedited_stack_before_any_credential_check(tmp_path: Path) -> None:
+    # The dev fixture holds placeholders, as an unedited stack file does: the real
+    # scripts/check_stack.py (through the real interpreter) must stop `up` before credentials, the
+    # CLI or make.
+    project = project_with_stack_file(
+        tmp_path, "Pulumi.dev.yaml", (FIXTURES / "stacks" / "Pulumi.dev.yaml").read_text()
+    )
+    result = run_copy(tmp_path, project, "up", "dev")
     assert result.returncode == 2
     assert "cloudflareAccountId: got '<your Cloudflare account ID, 32 hex characters>'" in result.stderr
     assert "your own value in place of the placeholder" in result.stderr
@@ -394,3 +397,25 @@ def test_check_stack_is_quiet_when_there_is_nothing_to_warn_about(
     write_stack_file(tmp_path, "dev", {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"]})
     assert check_stack_script.main(["dev"], root=tmp_path) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_check_stack_shows_the_deployments_secret_lifetime_warning_and_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "qa", minimal_config(secretRotationDays=350, secretGraceDays=30, production=False))
+    assert check_stack_script.main(["qa"], root=tmp_path) == 0
+    assert capsys.readouterr() == (
+        "",
+        "Stack qa: warning: secretRotationDays + secretGraceDays = 380 days: a client secret may live longer "
+        "than 365 days, against Microsoft's advice to stay under 12 months\n",
+    )
+
+
+def test_check_stack_refuses_a_production_stack_over_the_strict_secret_lifetime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "qa", minimal_config(secretRotationDays=350, secretGraceDays=30))
+    assert check_stack_script.main(["qa"], root=tmp_path) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Stack qa: invalid stack configuration (1 problem(s)):\n")
+    assert "  - secretRotationDays + secretGraceDays: got 380; expected at most 365 days in a production stack" in err

@@ -207,6 +207,7 @@ _LOGIN_SERVICE_PRINCIPAL = Owner(
 OWNERS: Final[dict[str, Owner]] = {
     "scim_job": _JOB,
     "scim_validate": _JOB,
+    "scim_schema": _JOB,
     "scim_job_after_repair": _JOB,
     "cf_idp": _LOGIN_METHOD,
     "cf_scim_users": _LOGIN_METHOD,
@@ -319,6 +320,12 @@ class Verification:
         return self._once(
             "scim_job",
             lambda: self.clients.graph.get(self._job_path(), permission=permissions.SYNCHRONIZATION_READ),
+        )
+
+    def scim_schema(self) -> asyncio.Task[Any]:
+        return self._once(
+            "scim_schema",
+            lambda: self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ),
         )
 
     def scim_validate(self) -> asyncio.Task[Any]:
@@ -760,7 +767,7 @@ class Verification:
 
     async def check_user_attributes(self) -> tuple[Status, str]:
         """Every declared mapping holds in the job's User mapping (scim.userAttributes)."""
-        schema = await self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ)
+        schema = await self.scim_schema()
         try:
             live = attribute_mappings.user_mappings(schema)
         except attribute_mappings.SchemaShapeError as error:

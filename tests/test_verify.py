@@ -25,6 +25,7 @@ import respx
 from azure.identity import ClientSecretCredential
 from entra_https_fake import ISSUED_TOKEN, Certificates, FakeEntraLogin, make_certificates, route_to_loopback, serve
 from harness import ACCOUNT_ID, TENANT_ID
+from schema_fakes import FakeSchemaGraph
 from verify_fakes import (
     ACCESS_GROUP_ID,
     ADMINS_GROUP_ID,
@@ -110,6 +111,7 @@ def run_verify(
     now: datetime = NOW,
     json_output: bool = True,
     pass_through_host: str | None = None,
+    also: Callable[[respx.MockRouter], None] = lambda router: None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     edit_stack: Callable[[str], str] = lambda text: text,
 ) -> Result:
@@ -139,6 +141,7 @@ def run_verify(
     stdout, stderr = io.StringIO(), io.StringIO()
     with respx.mock(assert_all_called=False) as router:
         tenant.install(router)
+        also(router)
         if pass_through_host:
             router.route(host=pass_through_host).pass_through()
         code = main(["--stack", "dev", *(["--json"] if json_output else []), *args], runtime, stdout, stderr)
@@ -356,6 +359,21 @@ def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipp
     because = f"skipped: '{result.checks()[root]['title']}' failed (the object does not exist)"
     assert {result.reason(check_id) for check_id in skipped} == {because}
     assert raw not in result.stdout
+
+
+def test_a_deleted_job_skips_the_attribute_mappings_check_too(tmp_path: Path) -> None:
+    mappings = "    identityUpdateBehavior: reauth\n    userAttributes:\n      userName: mail\n"
+    schema = FakeSchemaGraph(job_exists=False)
+    result = run_verify(
+        tmp_path,
+        tenant=FakeTenant(job_exists=False),
+        edit_stack=lambda text: text.replace("    identityUpdateBehavior: reauth\n", mappings),
+        also=schema.install,
+    )
+    assert result.with_status("fails") == ["entra.scim.job"]
+    assert result.reason("entra.scim.attribute-mappings") == (
+        "skipped: 'Provisioning job' failed (the object does not exist)"
+    )
 
 
 def test_a_deleted_login_app_and_its_service_principal_are_each_reported_once(tmp_path: Path) -> None:

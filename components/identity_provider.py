@@ -143,6 +143,7 @@ def usable_scim_secret(value: str | None) -> str:
             f"Cloudflare returned {state} for the login method, and the stack config has no scimSecret; "
             "nothing was written to Entra. Recover: Zero Trust dashboard > Settings > Authentication > "
             "the login method > Regenerate Secret, then `pulumi config set --secret scimSecret <secret> "
-            "--stack <stack>`, `make up`, `make verify --repair` (docs/operations.md, 'Recover the SCIM secret')"
+            "--stack <stack>`, `make up STACK=<stack>`, `make verify STACK=<stack> ARGS=--repair` "
+            "(docs/operations.md, 'Recover the SCIM secret')"
         )
     return value

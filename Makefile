@@ -50,7 +50,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=auto
 
 # mypy and pytest take most of a cold run, each on one core: side by side they take the time of the
 # slower one on a 2-core machine (docs/development.md, "Speed"). Each prints its report when it ends.

@@ -18,6 +18,7 @@ The poll wait runs on the fake's clock, so it is printed beside the wall time, n
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import tempfile
@@ -99,4 +100,10 @@ def run() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help explains the scenario instead of running it.
+    argparse.ArgumentParser(
+        prog="venv/bin/python scripts/benchmark_verify.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args()
     run()

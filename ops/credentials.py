@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ GRAPH_API_VERSION: Final = "v1.0"
 GITHUB_OIDC_AUDIENCE: Final = "api://AzureADTokenExchange"
 
 _TRUE = {"1", "true", "yes"}
+# Microsoft's installation guide, named when the Azure CLI sign-in is the fallback and az is missing.
+AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-azure-cli"
+AZURE_CLI_TIMEOUT_SECONDS: Final = 30
 
 
 @dataclass(frozen=True)
@@ -184,21 +188,44 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
     if shutil.which("az", path=environ.get("PATH")) is None:
         raise CredentialsError(
             [
-                "Entra credentials: install the Azure CLI and run 'az login --allow-no-subscriptions', or set "
-                "ARM_CLIENT_ID and ARM_TENANT_ID with ARM_USE_OIDC, ARM_CLIENT_SECRET or "
-                "ARM_CLIENT_CERTIFICATE_PATH (docs/verify.md, Credentials)"
+                "Entra credentials: neither ARM_* variables nor the Azure CLI: set ARM_CLIENT_ID and ARM_TENANT_ID "
+                "with ARM_USE_OIDC, ARM_CLIENT_SECRET or ARM_CLIENT_CERTIFICATE_PATH, or ARM_USE_MSI=true on "
+                f"an Azure machine; or install the Azure CLI ({AZURE_CLI_INSTALL_URL}) and run "
+                "'az login --allow-no-subscriptions' (docs/verify.md, Environment variables)"
             ]
         )
     return AzureCliCredential(tenant_id=tenant_id)
 
 
-def missing_credentials(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Every credential problem at once (Entra and Cloudflare), so one run names them all."""
-    problems: list[str] = []
+def signs_in_with_azure_cli(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether entra_credential falls back to the Azure CLI's sign-in (no service principal, no MSI)."""
+    return not _env(environ, "ARM_CLIENT_ID") and _env(environ, "ARM_USE_MSI").lower() not in _TRUE
+
+
+def azure_cli_sign_in_problems(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Empty when the installed Azure CLI has a signed-in account; its absence is entra_credential's
+    to report. Asked before anything slow starts: `pulumi up` would otherwise fail minutes later."""
+    az = shutil.which("az", path=environ.get("PATH"))
+    if az is None:
+        return []
     try:
-        entra_credential(endpoints, environ)
-    except CredentialsError as error:
-        problems += error.problems
-    if not _env(environ, CLOUDFLARE_TOKEN_ENV):
-        problems.append(_cloudflare_missing())
-    return problems
+        signed_in = (
+            subprocess.run(
+                [az, "account", "show", "--only-show-errors"],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                env=dict(environ),
+                timeout=AZURE_CLI_TIMEOUT_SECONDS,
+                check=False,
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        signed_in = False
+    if signed_in:
+        return []
+    return [
+        "Entra credentials: the Azure CLI is not signed in: run 'az login --allow-no-subscriptions' as a Cloud "
+        "Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal "
+        "(README.md, Prerequisites)"
+    ]

@@ -27,7 +27,7 @@ import httpx
 
 from components.constants import CLOUDFLARE_AZURE_AD_TYPE, GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
 from config.settings import GroupRef, Settings
-from ops import permissions
+from ops import needs, permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
     ApiError,
@@ -659,7 +659,7 @@ class MissingOutputError(Exception):
 
 async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
-    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
+    settings, endpoints, credential, cloudflare_secret = prerequisites("verify", stack, runtime)
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
@@ -722,7 +722,7 @@ def main(
     try:
         report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
     except CannotRunError as error:
-        headline = f"Cannot verify stack {args.stack}"
+        headline = needs.cannot_run("verify", args.stack)
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)

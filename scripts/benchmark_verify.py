@@ -57,7 +57,12 @@ def run() -> None:
         root = Path(directory)
         bin_dir = write_project(root, outputs=stack_outputs(), export=stack_export())
         runtime = verify.Runtime(
-            environ={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": directory, "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN},
+            environ={
+                "PATH": f"{bin_dir}:/usr/bin:/bin",
+                "HOME": directory,
+                "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
+                "PULUMI_CONFIG_PASSPHRASE": "",
+            },
             credential=credential,
             now=lambda: NOW,
             root=root,

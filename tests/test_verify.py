@@ -101,7 +101,13 @@ def run_verify(
         outputs=(outputs if outputs is not None else stack_outputs()) if deployed else None,
         export=(export if export is not None else stack_export()) if deployed else None,
     )
-    environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN}
+    # An empty passphrase is one Pulumi accepts; the fake CLI never asks for it.
+    environ = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
+        "PULUMI_CONFIG_PASSPHRASE": "",
+    }
     environ.update(env or {})
     sleeps: list[float] = []
 

@@ -7,11 +7,12 @@ restart waits for the job's status and Test Connection) and one-item assignment 
 list takes two dependent calls). Prints the wall time next to the sum of all call latencies and
 the longest chain of dependent calls: concurrent checks make the wall time follow the chain, not
 the sum. The clock starts with the Graph sign-in, the first remote call; the fake Pulumi CLI
-reads run alongside it.
+reads run alongside it. The run is announced on stderr as it starts.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import tempfile
@@ -51,6 +52,7 @@ class StopwatchCredential(FakeCredential):
 
 
 def run() -> None:
+    print("measuring verify (SCIM, quarantined job, --repair) ...", file=sys.stderr, flush=True)
     tenant = FakeTenant(job_code="Quarantine", latency=LATENCY)
     credential = StopwatchCredential(latency=LATENCY)
     with tempfile.TemporaryDirectory() as directory:
@@ -81,4 +83,7 @@ def run() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        prog="scripts/benchmark_verify.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     run()

@@ -50,8 +50,9 @@ VERIFY = 'make verify STACK="$STACK"'
 SDK_PINS = ("pulumi", "pulumi-azuread", "pulumi-cloudflare")
 
 # Every action in use, at the tag and commit checked against the action's own repository
-# (../shared/FACTS.md, "GitHub Actions pins"). A Dependabot pull request that moves a pin must
-# move it here too, after checking that the commit is that tag's.
+# (`git ls-remote --tags https://github.com/<owner>/<action>` lists each tag's commit). A
+# Dependabot pull request that moves a pin must move it here too, after checking that the commit
+# is that tag's.
 PINS: dict[str, tuple[str, str]] = {
     "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1"),
     "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97"),

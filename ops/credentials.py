@@ -49,7 +49,8 @@ class Cloud:
     graph_host: str
 
 
-# Source: FACTS.md "Checking a live setup" (what ARM_ENVIRONMENT selects for the azuread provider).
+# Source: Microsoft Graph docs, "National cloud deployments" (login and Graph host of each cloud);
+# the names are the values of ARM_ENVIRONMENT that the azuread provider takes.
 CLOUDS: Final[dict[str, Cloud]] = {
     "public": Cloud("public", "login.microsoftonline.com", "graph.microsoft.com"),
     "usgovernment": Cloud("usgovernment", "login.microsoftonline.us", "graph.microsoft.us"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +82,23 @@ def test_every_script_is_in_the_list() -> None:
     found = {str(path.relative_to(ROOT)) for path in (ROOT / "scripts").iterdir() if path.suffix in (".py", ".sh")}
     found |= {str(path.relative_to(ROOT)) for path in (ROOT / ".github" / "scripts").glob("*.py")}
     assert found <= set(SCRIPTS)
+
+
+def test_bench_announces_each_row_on_stderr_before_measuring_it(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "scripts" / "benchmark.py")
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    measured: list[str] = []
+
+    def measure(stack: str, config: dict[str, Any]) -> tuple[int, int, float, float, float]:
+        # What was announced by the time this row starts.
+        measured.append(capsys.readouterr().err)
+        return 1, 0, 1.0, 1.0, 1.0
+
+    labels = ["first row", "1000 sign-in groups"]  # main() reads the goal's row by its label
+    monkeypatch.setattr(benchmark, "scenarios", lambda: [(label, "bench", {}) for label in labels])
+    monkeypatch.setattr(benchmark, "measure", measure)
+    monkeypatch.setattr(benchmark, "run_verify_benchmark", lambda: None)
+    benchmark.main([])
+    assert measured == [f"measuring {label} ...\n" for label in labels]

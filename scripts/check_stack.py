@@ -11,8 +11,9 @@ the arguments are wrong (`--help` shows it). It finds the stack file by the proj
 `--for <command>` also checks what that command needs (credentials, passphrase: the table in
 ops/needs.py) and names every problem, the stack file's and the missing pieces, in one message,
 the same one `python -m ops.verify` / `ops.adopt` give. The Pulumi CLI is left out: the caller,
-`scripts/stack.sh`, provides the pinned one. `--print` then writes the named facts on one line
-of stdout, separated by spaces, for the script to read.
+`scripts/stack.sh`, provides the pinned one. `--print` then writes the named facts (`true` or
+`false`) on one line of stdout, separated by spaces, for a script to read: `production` (the stack
+declares itself production, the default) and, with `--for`, `pulumi-cli` (the command needs it).
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ from ops import needs  # noqa: E402
 from ops.command import report_problems  # noqa: E402
 
 # What --print can write, each as `true` or `false`.
-FACTS: dict[str, Callable[[Settings, str], bool]] = {
+FACTS: dict[str, Callable[[Settings, str | None], bool]] = {
     # A production stack runs the policy pack with its strict config (policy/prod-config.json).
     "production": lambda settings, command: settings.production,
     # Whether the command needs the Pulumi CLI (ops/needs.py), so stack.sh fetches it only then.
-    "pulumi-cli": lambda settings, command: needs.Need.PULUMI_CLI in needs.COMMANDS[command].needs,
+    "pulumi-cli": lambda settings, command: (
+        command is not None and needs.Need.PULUMI_CLI in needs.COMMANDS[command].needs
+    ),
 }
+# The facts that depend on the command: --print asks for --for with them.
+COMMAND_FACTS = {"pulumi-cli"}
 
 
 def _facts(value: str) -> list[str]:
@@ -66,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_facts,
         default=[],
         metavar="FACT[,FACT]",
-        help=f"once the checks pass, print these facts (true/false) on one line: {', '.join(FACTS)} (needs --for)",
+        help=f"once the checks pass, print these facts (true/false) on one line: {', '.join(FACTS)} "
+        f"({', '.join(sorted(COMMAND_FACTS))} with --for)",
     )
     return parser
 
@@ -74,19 +80,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.facts and args.command is None:
-        parser.error("--print needs --for <command>")
+    if args.command is None and COMMAND_FACTS.intersection(args.facts):
+        parser.error(f"--print {', '.join(sorted(COMMAND_FACTS.intersection(args.facts)))} needs --for <command>")
     if args.command is None:
         try:
-            settings_from_stack_file(args.stack, ROOT)
+            settings = settings_from_stack_file(args.stack, ROOT)
         except (SettingsError, StackFileError) as error:
             print(f"Stack {args.stack}: {error}", file=sys.stderr)
             return 2
-        return 0
-    settings, problems = needs.check(args.command, args.stack, root=ROOT, cli_provided=True)
-    if problems or settings is None:
-        headline = needs.cannot_run(args.command, args.stack)
-        return report_problems(headline, args.stack, 2, problems, False, sys.stdout, sys.stderr)
+    else:
+        checked, problems = needs.check(args.command, args.stack, root=ROOT, cli_provided=True)
+        if problems or checked is None:
+            headline = needs.cannot_run(args.command, args.stack)
+            return report_problems(headline, args.stack, 2, problems, False, sys.stdout, sys.stderr)
+        settings = checked
     if args.facts:
         print(" ".join(str(FACTS[name](settings, args.command)).lower() for name in args.facts))
     return 0

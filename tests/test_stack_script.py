@@ -456,8 +456,30 @@ def check_stack(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_stack_refuses_bad_arguments_with_its_usage() -> None:
-    for args in ((), ("dev", "prod"), ("--bogus", "dev"), ("--print", "production", "dev"), ("--for", "x", "dev")):
+    for args in (
+        (),
+        ("dev", "prod"),
+        ("--bogus", "dev"),
+        ("--print", "pulumi-cli", "dev"),
+        ("--print", "bogus", "dev"),
+        ("--for", "x", "dev"),
+    ):
         result = check_stack(*args)
         assert result.returncode == 2
         assert result.stderr.startswith("usage: scripts/check_stack.py")
         assert "Traceback" not in result.stderr
+
+
+def test_check_stack_prints_whether_a_stack_is_production_for_any_script_that_asks(tmp_path: Path) -> None:
+    project = Project(tmp_path).stack("acme-prod").stack("acme-dev", NOT_PRODUCTION)
+    for stack, production in (("acme-prod", "true"), ("acme-dev", "false")):
+        result = subprocess.run(
+            [sys.executable, "scripts/check_stack.py", "--print", "production", stack],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"{production}\n"

@@ -52,9 +52,21 @@ NON_GALLERY_USER_APP_ROLE_ID: Final = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
 # Source: Graph synchronization docs / Entra SCIM docs.
 SCIM_JOB_TEMPLATE_ID: Final = "scim"
 
-# Keys of the provisioning secret (Graph synchronizationSecret enum).
+# Keys of the provisioning secret (Graph synchronizationSecret enum). SyncAll is the portal's
+# Settings > Scope ("true": sync all users and groups; "false": only assigned ones);
+# SyncNotificationSettings is JSON text holding the failure e-mail and the deletion guard.
+# Source: Graph v1.0 "Add synchronization secrets" (PUT /servicePrincipals/{id}/synchronization/secrets)
+# and synchronizationSecretKeyStringValuePair ("Supported key value pairs").
 SCIM_BASE_ADDRESS_KEY: Final = "BaseAddress"
 SCIM_SECRET_TOKEN_KEY: Final = "SecretToken"
+SCIM_SYNC_ALL_KEY: Final = "SyncAll"
+SCIM_NOTIFICATION_SETTINGS_KEY: Final = "SyncNotificationSettings"
+
+# The optional claim that makes Entra put a member's `mail` into ID tokens as `email` (Entra
+# sends it unasked only for guests); Cloudflare reads `email` when no other claim is configured.
+# Source: Entra "Optional claims reference"; Cloudflare's Entra ID guide ("If your organization's
+# UPNs do not match users' email addresses, you must add a custom claim for email").
+EMAIL_OPTIONAL_CLAIM: Final = "email"
 
 # Cloudflare's identity provider type for Entra ID. Source: Cloudflare API schema.
 CLOUDFLARE_AZURE_AD_TYPE: Final = "azureAD"

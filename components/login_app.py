@@ -21,6 +21,7 @@ import pulumi_azuread as azuread
 from components.constants import (
     DEFAULT_ACCESS_APP_ROLE_ID,
     DELEGATED_PERMISSION_TYPE,
+    EMAIL_OPTIONAL_CLAIM,
     GRAPH_DELEGATED_SCOPES,
     MICROSOFT_GRAPH_APP_ID,
     SIGN_IN_AUDIENCE,
@@ -101,6 +102,12 @@ class LoginApp(pulumi.ComponentResource):
                 )
             ],
             group_membership_claims=["SecurityGroup"] if args.support_groups else None,
+            # Without it, Entra puts no email into a member's ID token and Cloudflare falls back to
+            # the UPN: where UPNs differ from email addresses, the identity a person signs in with
+            # is not the one SCIM provisioned (keyed by `mail`), and its SCIM groups do not attach.
+            optional_claims=azuread.ApplicationOptionalClaimsArgs(
+                id_tokens=[azuread.ApplicationOptionalClaimsIdTokenArgs(name=EMAIL_OPTIONAL_CLAIM)]
+            ),
             opts=long_lived(f"{name}-app"),
         )
 

@@ -131,6 +131,7 @@ class KeySpec:
     pattern_expected: str | None = None
     max_length: int | None = None
     minimum: int | None = None
+    unit: str | None = None  # what an integer counts, for the message when it is below minimum
     placeholder_allowed: bool = False  # committed stack files may hold a placeholder here
 
 
@@ -169,13 +170,38 @@ class ScimSettings:
         default="reauth",
         enum=("automatic", "reauth", "no_action"),
     )
+    scope: str = key(
+        "scope",
+        "string",
+        "assigned (only the users and groups assigned to the SCIM app) or all (every user and group, "
+        "assigned or not). Written as the SyncAll credential.",
+        default="assigned",
+        enum=("assigned", "all"),
+    )
     groups: tuple[GroupRef, ...] = key(
         "groups",
         "array",
-        "Entra groups to provision, each a display name or an object ID. Enabled with no group is an error: "
-        "with 'sync only assigned' scope nothing would be provisioned.",
+        "Entra groups to provision, each a display name or an object ID. None is an error with scope "
+        "assigned. Warned about when it differs from signInGroups.",
         default_doc="the sign-in groups",
         placeholder_allowed=True,
+    )
+    notification_email: str | None = key(
+        "notificationEmail",
+        "string",
+        "Address Entra e-mails when provisioning fails or is quarantined. Left out: no e-mail.",
+        default_doc="no e-mail",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern_expected="one e-mail address, such as identity-team@example.com",
+    )
+    deletion_threshold: int | None = key(
+        "deletionThreshold",
+        "integer",
+        "Accidental deletions prevention: a cycle that would delete or disable this many accounts or more "
+        "is held (quarantined) until an admin allows it. Left out: off.",
+        default_doc="off",
+        minimum=1,
+        unit="accounts",
     )
     app_name: str = key(
         "appName",
@@ -245,7 +271,8 @@ class Settings:
     email_claim_name: str | None = key(
         "emailClaimName",
         "string",
-        "Claim Cloudflare takes the email from, e.g. preferred_username.",
+        "Claim Cloudflare takes the email from. Left out: email, which the login app requests in ID tokens "
+        "(Entra sends it to members only when asked). preferred_username is the sign-in name (UPN).",
         default_doc="Cloudflare's (`email`)",
         pattern=r"^[A-Za-z0-9_.:/-]{1,128}$",
         pattern_expected="a claim name such as email or preferred_username",
@@ -289,7 +316,12 @@ class Settings:
         default_doc="the secret kept in state",
     )
     secret_rotation_days: int = key(
-        "secretRotationDays", "integer", "Length of one client-secret rotation window, in days.", default=90, minimum=1
+        "secretRotationDays",
+        "integer",
+        "Length of one client-secret rotation window, in days.",
+        default=90,
+        minimum=1,
+        unit="days",
     )
     secret_grace_days: int = key(
         "secretGraceDays",
@@ -298,6 +330,7 @@ class Settings:
         "(24 months); above 365 days the deployment warns.",
         default=30,
         minimum=1,
+        unit="days",
     )
     access_groups: Mapping[str, GroupRef] = key(
         "accessGroups",
@@ -461,7 +494,7 @@ class _Reader:
             self.fail(key, value, f"at most {spec.max_length} characters (it has {len(value)})")
             return spec.default
         if spec.minimum is not None and value < spec.minimum:
-            self.fail(key, value, f"a whole number of days, at least {spec.minimum}")
+            self.fail(key, value, f"a whole number{f' of {spec.unit}' if spec.unit else ''}, at least {spec.minimum}")
             return spec.default
         return value
 
@@ -557,7 +590,10 @@ def load_settings(
     if values["scim_secret_set"] and not values["scim"].enabled:
         read.fail("scimSecret", "<secret>", "no scimSecret while scim.enabled is false")
     values["access_groups"] = _access_groups(read, values["access_groups"], values["support_groups"])
-    values["warnings"] = _rotation(read, values["secret_rotation_days"], values["secret_grace_days"])
+    values["warnings"] = (
+        *_rotation(read, values["secret_rotation_days"], values["secret_grace_days"]),
+        *_group_parity(values["sign_in_groups"], values["scim"]),
+    )
     values["login_app_name"] = values["login_app_name"] or f"Cloudflare Access ({stack})"
     values["identity_provider_name"] = values["identity_provider_name"] or f"Entra ID ({stack})"
     if values["scim"].enabled and values["login_app_name"].casefold() == values["scim"].app_name.casefold():
@@ -627,12 +663,20 @@ def _scim(read: _Reader, raw: Any, sign_in_groups: tuple[GroupRef, ...], stack: 
         sign_in_groups if raw_groups is None else read.groups("scim.groups", raw_groups, _spec("groups", ScimSettings))
     )
     inherited_problem = "signInGroups" if raw_groups is None else "scim.groups"
-    if values["enabled"] and not groups and inherited_problem not in read.reported and "scim" not in read.reported:
+    # With scope all, every user and group is provisioned whether assigned or not: no group is fine.
+    only_assigned = values["scope"] != "all"
+    if (
+        values["enabled"]
+        and only_assigned
+        and not groups
+        and inherited_problem not in read.reported
+        and "scim" not in read.reported
+    ):
         read.fail(
             "scim.groups",
             raw_groups if raw_groups is not None else [],
-            "at least one group to provision while SCIM is enabled (provisioning syncs only assigned "
-            "groups, so nothing would reach Cloudflare), or scim.enabled: false",
+            "at least one group to provision while SCIM is enabled with scope assigned (it syncs only "
+            "assigned groups, so nothing would reach Cloudflare), or scim.scope: all, or scim.enabled: false",
         )
     values["groups"] = groups if values["enabled"] else ()
     values["app_name"] = values["app_name"] or f"Cloudflare Access SCIM ({stack})"
@@ -653,6 +697,31 @@ def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[str, 
             f"than {ADVISED_SECRET_LIFETIME_DAYS} days, against Microsoft's advice to stay under 12 months",
         )
     return ()
+
+
+def _group_parity(sign_in_groups: tuple[GroupRef, ...], scim: ScimSettings) -> tuple[str, ...]:
+    """A warning when the SCIM app is assigned other groups than the login app.
+
+    Cloudflare's Entra ID guide: SCIM group membership overwrites the groups in a user's identity,
+    so both apps should be assigned the same groups. Groups are compared as written (a group named
+    by display name in one list and by object ID in the other counts as two). Nothing to compare
+    with scope all (every group is provisioned) or with no signInGroups (assignment not required).
+    """
+    if not scim.enabled or scim.scope == "all" or not sign_in_groups:
+        return ()
+    not_provisioned = [ref.text for ref in sign_in_groups if ref not in scim.groups]
+    not_signing_in = [ref.text for ref in scim.groups if ref not in sign_in_groups]
+    if not not_provisioned and not not_signing_in:
+        return ()
+    differences = [
+        f"in signInGroups but not in scim.groups: {', '.join(not_provisioned)}" if not_provisioned else "",
+        f"in scim.groups but not in signInGroups: {', '.join(not_signing_in)}" if not_signing_in else "",
+    ]
+    return (
+        f"scim.groups differs from signInGroups ({'; '.join(d for d in differences if d)}). SCIM group "
+        "membership overwrites the groups in a user's Cloudflare identity, so Cloudflare advises assigning "
+        "the SCIM app the same groups as the login app (docs/operations.md, 'Provisioning settings')",
+    )
 
 
 def _access_groups(read: _Reader, raw: Mapping[str, Any], support_groups: bool) -> dict[str, GroupRef]:

@@ -25,7 +25,12 @@ from typing import Any, Final, TextIO
 
 import httpx
 
-from components.constants import CLOUDFLARE_AZURE_AD_TYPE, GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
+from components.constants import (
+    CLOUDFLARE_AZURE_AD_TYPE,
+    EMAIL_OPTIONAL_CLAIM,
+    GRAPH_DELEGATED_SCOPES,
+    MICROSOFT_GRAPH_APP_ID,
+)
 from config.settings import GroupRef, Settings
 from ops import needs, permissions
 from ops.clients import (
@@ -151,7 +156,7 @@ class Verification:
             lambda: self.clients.graph.get(
                 f"/applications/{self.outputs.login_app_object_id}",
                 permission=permissions.APPLICATION_READ,
-                params={"$select": "id,appId,web,requiredResourceAccess,passwordCredentials"},
+                params={"$select": "id,appId,web,requiredResourceAccess,passwordCredentials,optionalClaims"},
             ),
         )
 
@@ -273,6 +278,7 @@ class Verification:
         plan: list[tuple[str, str, CheckBody]] = [
             ("entra.login-app.redirect-uri", "Login app redirect URI", self.check_redirect_uri),
             ("entra.login-app.scopes", "Login app Graph scopes", self.check_scopes),
+            ("entra.login-app.email-claim", "Email claim in ID tokens", self.check_email_claim),
             ("entra.consent-grant", "Admin consent to Graph", self.check_consent),
             ("entra.client-secret.expiry", "Client secret of this stack", self.check_secret_expiry),
             ("entra.client-secret.others", "Other client secrets", self.check_other_secrets),
@@ -364,6 +370,18 @@ class Verification:
         if extra:
             return Status.WARNS, f"carries all seven scopes, and also {', '.join(extra)} (granted outside this stack)"
         return Status.HOLDS, f"{len(tenant_wide)} tenant-wide grant carries all seven scopes"
+
+    async def check_email_claim(self) -> tuple[Status, str]:
+        app = await self.login_app()
+        id_token_claims = [str(c.get("name")) for c in (app.get("optionalClaims") or {}).get("idToken") or []]
+        if EMAIL_OPTIONAL_CLAIM in id_token_claims:
+            return Status.HOLDS, f"the login app requests the optional claim {EMAIL_OPTIONAL_CLAIM} in ID tokens"
+        return (
+            Status.FAILS,
+            f"the login app does not request the optional claim {EMAIL_OPTIONAL_CLAIM} in ID tokens, so members' "
+            "tokens carry no email and Cloudflare takes the UPN, which SCIM identities do not match where UPNs "
+            "differ from email addresses; redeploy",
+        )
 
     # --- Entra: the client secret -----------------------------------------------------------------
 

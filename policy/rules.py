@@ -49,6 +49,7 @@ CLOUDFLARE_AZURE_AD_TYPE = "azureAD"
 CLOUDFLARE_ACCESS_DOMAIN = "cloudflareaccess.com"
 CLOUDFLARE_CALLBACK_PATH = "/cdn-cgi/access/callback"
 MAX_SECRET_LIFETIME_DAYS = 730
+EMAIL_OPTIONAL_CLAIM = "email"
 
 # Resource type tokens as the engine reports them.
 APPLICATION = "azuread:index/application:Application"
@@ -66,6 +67,7 @@ CLIENT_SECRET_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity-platform/how-to-add-credentials?tabs=client-secret"
 )
 AZUREAD_PASSWORD_DOCS = "https://github.com/hashicorp/terraform-provider-azuread/issues/1424"
+OPTIONAL_CLAIMS_DOCS = "https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference"
 CLOUDFLARE_PKCE_DOCS = "https://developers.cloudflare.com/cloudflare-one/identity/idp-integration/generic-oidc/"
 SCIM_DOCS = "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups"
 DELETE_BEFORE_REPLACE_DOCS = "https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/"
@@ -308,6 +310,21 @@ def validate_protected(args: ResourceValidationArgs, report_violation: ReportVio
         )
 
 
+def validate_login_app_email_claim(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Rule 8: ID tokens carry the email optional claim, so Cloudflare never falls back to the UPN."""
+    if args.resource_type != APPLICATION:
+        return
+    id_tokens = _field(args.props.get("optionalClaims"), "idTokens")
+    if not any(_field(claim, "name") == EMAIL_OPTIONAL_CLAIM for claim in _items(id_tokens)):
+        report_violation(
+            f"The login app does not request the optional claim {EMAIL_OPTIONAL_CLAIM} in ID tokens. Entra then "
+            "puts no email into a member's token and Cloudflare takes the UPN instead: where UPNs differ from "
+            "email addresses, people sign in as an identity SCIM never provisioned, without their SCIM groups. "
+            f"See {OPTIONAL_CLAIMS_DOCS} and {CLOUDFLARE_ENTRA_DOCS}",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         name="login-app-graph-scopes",
@@ -373,5 +390,11 @@ POLICIES: list[Policy] = [
             }
         ),
         url=PROTECT_DOCS,
+    ),
+    ResourceValidationPolicy(
+        name="login-app-email-claim",
+        description="The login app requests the email optional claim in ID tokens.",
+        validate=validate_login_app_email_claim,
+        url=OPTIONAL_CLAIMS_DOCS,
     ),
 ]

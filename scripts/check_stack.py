@@ -3,10 +3,11 @@
     venv/bin/python scripts/check_stack.py <stack>
     venv/bin/python scripts/check_stack.py --for up --print production,pulumi-cli -- <stack>   # scripts/stack.sh
 
-Exit 0 when the stack file is valid and holds no placeholder; exit 2 with every problem on
-stderr (each naming the key, the value and what belongs there) otherwise, or with the usage when
-the arguments are wrong (`--help` shows it). It finds the stack file by the project's one rule
-(config/stack_files.py), `.yaml` or `.yml`.
+Exit 0 when the stack file is valid and holds no placeholder, after printing on stderr each
+warning the deployment would give (groups that differ between the two apps, a long secret life);
+exit 2 with every problem on stderr (each naming the key, the value and what belongs there)
+otherwise, or with the usage when the arguments are wrong (`--help` shows it). It finds the stack
+file by the project's one rule (config/stack_files.py), `.yaml` or `.yml`.
 
 `--for <command>` also checks what that command needs (credentials, passphrase: the table in
 ops/needs.py) and names every problem, the stack file's and the missing pieces, in one message,
@@ -77,23 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None and COMMAND_FACTS.intersection(args.facts):
         parser.error(f"--print {', '.join(sorted(COMMAND_FACTS.intersection(args.facts)))} needs --for <command>")
     if args.command is None:
         try:
-            settings = settings_from_stack_file(args.stack, ROOT)
+            settings = settings_from_stack_file(args.stack, root)
         except (SettingsError, StackFileError) as error:
             print(f"Stack {args.stack}: {error}", file=sys.stderr)
             return 2
     else:
-        checked, problems = needs.check(args.command, args.stack, root=ROOT, cli_provided=True)
+        checked, problems = needs.check(args.command, args.stack, root=root, cli_provided=True)
         if problems or checked is None:
             headline = needs.cannot_run(args.command, args.stack)
             return report_problems(headline, args.stack, 2, problems, False, sys.stdout, sys.stderr)
         settings = checked
+    # On stderr: stdout carries only what --print asks for (scripts/stack.sh reads it).
+    for warning in settings.warnings:
+        print(f"Stack {args.stack}: warning: {warning}", file=sys.stderr)
     if args.facts:
         print(" ".join(str(FACTS[name](settings, args.command)).lower() for name in args.facts))
     return 0

@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 from components.constants import (  # noqa: E402
     ADVISED_SECRET_LIFETIME_DAYS,
+    EMAIL_OPTIONAL_CLAIM,
     GRAPH_DELEGATED_SCOPES,
     MAX_SECRET_LIFETIME_DAYS,
     MICROSOFT_GRAPH_APP_ID,
@@ -34,6 +35,13 @@ from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
 from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
+from ops.permissions import (  # noqa: E402
+    APPLICATION_READ,
+    CLOUDFLARE_ACCESS_READ,
+    DIRECTORY_READ,
+    GROUP_READ,
+    SYNCHRONIZATION_READ,
+)
 
 MANIFESTS_DIR = "manifests"
 
@@ -44,6 +52,34 @@ IDENTITY_UPDATE_MEANINGS = {
     "reauth": "Cloudflare ends the user's sessions, so the user signs in again with the new groups",
     "no_action": "nothing changes in Cloudflare until the user next signs in",
 }
+
+
+# The two CI identities (docs/ci.md, "Setting up CI"): the deployer, and the read-only identity
+# that previews pull requests. Graph application permissions, each with what needs it.
+# Deployer: README.md, "Prerequisites" (a service principal); Synchronization.ReadWrite.All also
+# serves make verify.
+DEPLOYER_GRAPH_PERMISSIONS = {
+    "Application.ReadWrite.All": "create and update both app registrations and the client secret",
+    "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes",
+    "AppRoleAssignment.ReadWrite.All": "assign the groups to the login and SCIM apps",
+    "Synchronization.ReadWrite.All": "the SCIM provisioning job and its credentials; make verify's Test Connection",
+    "Group.Read.All": "resolve groups named by display name",
+}
+# A preview without --refresh reads nothing it manages; only the program's lookups call Graph.
+# Least privileged roles from the azuread data source docs ("API Permissions"):
+# azuread_service_principal Application.Read.All, azuread_groups Group.Read.All,
+# azuread_client_config none. The names come from ops/permissions.py, the one table of them.
+PREVIEW_GRAPH_PERMISSIONS = {
+    APPLICATION_READ.name: "look up Microsoft Graph's service principal and its scope IDs",
+    GROUP_READ.name: "resolve groups named by display name",
+}
+# An adopt block makes the preview read each adopted object (an import reads it to diff it).
+PREVIEW_ADOPT_GRAPH_PERMISSIONS = {
+    DIRECTORY_READ.name: "read an adopted consent grant",
+    SYNCHRONIZATION_READ.name: "read an adopted provisioning job",
+}
+CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
+CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
 
 
 def yes_no(flag: bool) -> str:
@@ -73,6 +109,8 @@ def render(settings: Settings, source: str) -> str:
         *_access_groups(settings),
         *_client_secret(settings),
         *_protection(settings),
+        *_ci_identities(settings),
+        *_warnings(settings),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -136,6 +174,8 @@ def _sign_in(settings: Settings) -> list[str]:
         + yes_no(settings.conditional_access_enabled),
         f"- Sign-in prompt (prompt): {settings.prompt or DEFAULT_PROMPT}",
         f"- Email claim (emailClaimName): {settings.email_claim_name or DEFAULT_EMAIL_CLAIM}",
+        f"- ID tokens carry the optional claim `{EMAIL_OPTIONAL_CLAIM}`: each member's email address, which Entra "
+        "sends only when the login app asks for it",
         "",
     ]
 
@@ -149,16 +189,36 @@ def _scim(settings: Settings) -> list[str]:
             "- SCIM provisioning: off; nothing is provisioned, and Cloudflare learns of a user at first sign-in",
             "",
         ]
+    if scim.scope == "all":
+        scope = [
+            "- SCIM provisioning: on; Entra creates, updates and deactivates every user and group of the tenant "
+            "in Cloudflare, assigned or not (scim.scope: all)",
+            *(f"- Assigned to the SCIM app, which does not narrow scope all: {group(ref)}" for ref in scim.groups),
+        ]
+    else:
+        scope = [
+            "- SCIM provisioning: on; Entra creates, updates and deactivates these groups and their members in "
+            "Cloudflare (scim.scope: assigned)",
+            *(f"- Provisioned to Cloudflare: {group(ref)}" for ref in scim.groups),
+        ]
+    guard = (
+        f"a cycle that would delete or disable {scim.deletion_threshold} accounts or more stops until an admin "
+        "allows the deletions"
+        if scim.deletion_threshold is not None
+        else "off"
+    )
     return [
         "## SCIM provisioning",
         "",
-        "- SCIM provisioning: on; Entra creates, updates and deactivates these groups and their members in Cloudflare",
-        *(f"- Provisioned to Cloudflare: {group(ref)}" for ref in scim.groups),
+        *scope,
         "- When Entra deprovisions a user, Cloudflare revokes the user's sessions (scim.userDeprovision): "
         f"{yes_no(scim.user_deprovision)}",
         "- ... and removes the user's Zero Trust seat (scim.seatDeprovision): " + yes_no(scim.seat_deprovision),
         f"- When a user's groups change (scim.identityUpdateBehavior: {scim.identity_update_behavior}): "
         f"{IDENTITY_UPDATE_MEANINGS[scim.identity_update_behavior]}",
+        "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): "
+        + (scim.notification_email or "none"),
+        f"- Accidental deletions prevention (scim.deletionThreshold): {guard}",
         "",
     ]
 
@@ -186,7 +246,6 @@ def _client_secret(settings: Settings) -> list[str]:
         f"- Grace: each secret stays valid {settings.secret_grace_days} days after its window ends (secretGraceDays)",
         f"- Longest life of one secret: {lifetime} days (Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; "
         f"its advice: under {ADVISED_SECRET_LIFETIME_DAYS})",
-        *(f"- Warning: {warning}" for warning in settings.warnings),
         "- Dates depend on when the stack is deployed: see the stack output clientSecretExpiresAt",
         "",
     ]
@@ -206,6 +265,50 @@ def _protection(settings: Settings) -> list[str]:
         f"- Protected from deletion (protect): {state}",
         "- The client secret is never protected: rotation replaces it",
     ]
+
+
+def _ci_identities(settings: Settings) -> list[str]:
+    if settings.production:
+        deployed = "from main, in the `production` environment, after one of its required reviewers approves the run"
+        previewed = (
+            "in the `production-preview` environment, after one of its required reviewers approves the run; "
+            "only then does the run get the production passphrase"
+        )
+    else:
+        deployed = "from main, in the `main-branch` environment, without approval"
+        previewed = (
+            "in every pull request from a branch of this repository, without approval, "
+            "with the non-production passphrase"
+        )
+    preview_permissions = dict(PREVIEW_GRAPH_PERMISSIONS)
+    if settings.adopt:
+        preview_permissions |= {
+            name: f"{use} (while this stack's adopt block is set)"
+            for name, use in PREVIEW_ADOPT_GRAPH_PERMISSIONS.items()
+        }
+    return [
+        "",
+        "## Who deploys and who previews this stack (CI)",
+        "",
+        f"- Deployed by the deployer identity (ARM_CLIENT_ID), {deployed}",
+        *(
+            f"- Deployer, Microsoft Graph application permission: `{name}`: {use}"
+            for name, use in DEPLOYER_GRAPH_PERMISSIONS.items()
+        ),
+        f"- Deployer, Cloudflare token: {CLOUDFLARE_WRITE_TOKEN}",
+        f"- Previewed in pull requests by the read-only preview identity (ENTRA_CF_PREVIEW_CLIENT_ID), {previewed}",
+        *(
+            f"- Preview identity, Microsoft Graph application permission: `{name}`: {use}"
+            for name, use in preview_permissions.items()
+        ),
+        f"- Preview identity, Cloudflare token: {CLOUDFLARE_READ_TOKEN}",
+    ]
+
+
+def _warnings(settings: Settings) -> list[str]:
+    if not settings.warnings:
+        return []
+    return ["", "## Warnings", "", *(f"- {warning}" for warning in settings.warnings)]
 
 
 def render_stack(stack: str, path: Path, root: Path) -> str:

@@ -23,6 +23,7 @@ SCRIPTS = {
     "scripts/pulumi_cli.py": [sys.executable, "scripts/pulumi_cli.py"],
     "scripts/stack.sh": ["bash", "scripts/stack.sh"],
     ".github/scripts/list_stacks.py": [sys.executable, ".github/scripts/list_stacks.py"],
+    ".github/scripts/canary.sh": ["bash", ".github/scripts/canary.sh"],
     "ops/verify.py": [sys.executable, "-m", "ops.verify"],
     "ops/adopt.py": [sys.executable, "-m", "ops.adopt"],
 }
@@ -80,7 +81,7 @@ def test_help_prints_the_usage_exits_0_and_does_nothing_else(script: str, checko
 
 def test_every_script_is_in_the_list() -> None:
     found = {str(path.relative_to(ROOT)) for path in (ROOT / "scripts").iterdir() if path.suffix in (".py", ".sh")}
-    found |= {str(path.relative_to(ROOT)) for path in (ROOT / ".github" / "scripts").glob("*.py")}
+    found |= {str(path.relative_to(ROOT)) for path in (ROOT / ".github" / "scripts").iterdir()}
     assert found <= set(SCRIPTS)
 
 

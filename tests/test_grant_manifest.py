@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import stack_file_config
+from harness import ACCOUNT_ID, stack_file_config
 
 from config.settings import SettingsError, load_settings, split_namespaces
 from config.stack_files import stack_names
@@ -165,3 +165,52 @@ def test_manifest_names_no_dates() -> None:
 def test_invalid_stack_config_is_rejected_by_the_stacks_own_validator() -> None:
     with pytest.raises(SettingsError, match="secretRotationDays"):
         render({**stack_config("dev"), "secretRotationDays": 0})
+
+
+# --- issue 20: the email claim and the provisioning settings (own fixture, no stack file) ----------
+
+FIXTURE = {
+    "cloudflareAccountId": ACCOUNT_ID,
+    "teamName": "acme-test",
+    "signInGroups": ["Engineering"],
+}
+
+
+def fixture(**scim: Any) -> dict[str, Any]:
+    return {**FIXTURE, "scim": scim}
+
+
+def test_the_email_claim_is_stated() -> None:
+    assert "- ID tokens carry the optional claim `email`: each member's email address" in render(fixture())
+
+
+def test_each_provisioning_setting_is_its_own_line() -> None:
+    removed, added = changed_lines(
+        render(fixture()), render(fixture(notificationEmail="identity-team@example.com", deletionThreshold=25))
+    )
+    assert removed == [
+        "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): none",
+        "- Accidental deletions prevention (scim.deletionThreshold): off",
+    ]
+    assert added == [
+        "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): identity-team@example.com",
+        "- Accidental deletions prevention (scim.deletionThreshold): a cycle that would delete or disable 25 "
+        "accounts or more stops until an admin allows the deletions",
+    ]
+
+
+def test_scope_all_says_every_user_and_group_is_provisioned() -> None:
+    manifest = render(fixture(scope="all"))
+    assert "every user and group of the tenant in Cloudflare, assigned or not (scim.scope: all)" in manifest
+    assert "- Provisioned to Cloudflare:" not in manifest
+    assert '- Assigned to the SCIM app, which does not narrow scope all: Entra group "Engineering"' in manifest
+
+
+def test_groups_that_differ_between_the_apps_are_listed_as_a_warning() -> None:
+    manifest = render(fixture(groups=["Engineering", "Sales"]))
+    assert manifest.endswith(
+        "## Warnings\n\n- scim.groups differs from signInGroups (in scim.groups but not in signInGroups: Sales). "
+        "SCIM group membership overwrites the groups in a user's Cloudflare identity, so Cloudflare advises "
+        "assigning the SCIM app the same groups as the login app (docs/operations.md, 'Provisioning settings')\n"
+    )
+    assert "## Warnings" not in render(fixture())

@@ -81,6 +81,12 @@ def test_requests_exactly_the_seven_delegated_graph_scopes_by_id() -> None:
     assert requested == sorted((GRAPH_SCOPE_TABLE[name], "Scope") for name in SEVEN)
 
 
+def test_id_tokens_carry_the_email_optional_claim() -> None:
+    # Entra sends a member's email only when asked; Cloudflare would otherwise take the UPN.
+    app = login_app().named("login-app")
+    assert reveal(app.inputs["optionalClaims"]) == {"idTokens": [{"name": "email"}]}
+
+
 def test_group_claims_follow_support_groups() -> None:
     assert login_app(support_groups=True).named("login-app").inputs["groupMembershipClaims"] == ["SecurityGroup"]
     assert "groupMembershipClaims" not in login_app(support_groups=False).named("login-app").inputs
@@ -234,3 +240,11 @@ def test_sign_in_groups_are_resolved_and_assigned_by_slug() -> None:
         "login-assignment-engineering": fake_guid("group", "Engineering"),
         f"login-assignment-{GUID}": GUID,
     }
+
+
+@pytest.mark.parametrize("email_claim_name", [None, "preferred_username"])
+def test_email_claim_is_requested_whatever_claim_cloudflare_reads(email_claim_name: str | None) -> None:
+    run = run_program(minimal_config(emailClaimName=email_claim_name))
+    assert reveal(run.named("login-app").inputs["optionalClaims"]) == {"idTokens": [{"name": "email"}]}
+    config = reveal(run.named("identity-provider-login-method").inputs["config"])
+    assert config.get("emailClaimName") == email_claim_name

@@ -99,6 +99,7 @@ def login_app(**overrides: Any) -> dict[str, Any]:
         "displayName": "Cloudflare Access (dev)",
         "requiredResourceAccesses": [graph_scopes()],
         "web": {"redirectUris": [TEAM_CALLBACK]},
+        "optionalClaims": {"idTokens": [{"name": "email"}]},
     }
     props.update(overrides)
     return props
@@ -133,6 +134,7 @@ def test_pack_constants_equal_the_stacks_constants() -> None:
         "CLOUDFLARE_ACCESS_DOMAIN",
         "CLOUDFLARE_CALLBACK_PATH",
         "MAX_SECRET_LIFETIME_DAYS",
+        "EMAIL_OPTIONAL_CLAIM",
     ):
         assert getattr(rules, name) == getattr(constants, name), f"policy/rules.py {name} differs from constants"
 
@@ -463,6 +465,30 @@ def test_client_secret_need_not_be_protected() -> None:
     assert run(rules.validate_protected, args) == []
 
 
+# --- rule 8: the email claim in ID tokens -------------------------------------------------------
+
+
+def test_email_claim_in_id_tokens_passes() -> None:
+    assert run(rules.validate_login_app_email_claim, resource_args(rules.APPLICATION, login_app())) == []
+
+
+@pytest.mark.parametrize(
+    "optional_claims",
+    [None, {}, {"idTokens": []}, {"idTokens": [{"name": "upn"}]}, {"accessTokens": [{"name": "email"}]}],
+    ids=["absent", "empty", "no-id-token-claims", "another-claim", "access-token-only"],
+)
+def test_login_app_without_the_email_claim_in_id_tokens_is_rejected(optional_claims: dict[str, Any] | None) -> None:
+    args = resource_args(rules.APPLICATION, login_app(optionalClaims=optional_claims))
+    messages = run(rules.validate_login_app_email_claim, args).messages
+    assert len(messages) == 1
+    assert messages[0].startswith("The login app does not request the optional claim email in ID tokens.")
+
+
+def test_email_claim_rule_ignores_other_resource_types() -> None:
+    args = resource_args(rules.APPLICATION_FROM_TEMPLATE, {"displayName": "SCIM", "templateId": "x"})
+    assert run(rules.validate_login_app_email_claim, args) == []
+
+
 # --- the pack and its prod configuration ---------------------------------------------------
 
 
@@ -477,11 +503,11 @@ def prod_config() -> dict[str, Any]:
 
 def test_pack_has_one_policy_per_rule_each_linking_its_documentation() -> None:
     policies = policies_by_name()
-    assert len(policies) == 7
+    assert len(policies) == 8
     for policy in policies.values():
         assert policy.url is not None
         assert policy.url.startswith("https://")
-    assert sum(isinstance(policy, ResourceValidationPolicy) for policy in policies.values()) == 6
+    assert sum(isinstance(policy, ResourceValidationPolicy) for policy in policies.values()) == 7
 
 
 def test_prod_config_makes_every_policy_mandatory_with_known_settings() -> None:

@@ -9,9 +9,11 @@ switched off, and the stack outputs __main__.py exports.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from harness import ProgramRun, fake_guid, is_secret_at, minimal_config, reveal, run_component, run_program
 
 from components.scim import ScimProvisioning, ScimProvisioningArgs
@@ -57,17 +59,47 @@ def test_secret_and_job_sit_on_the_scim_apps_service_principal() -> None:
         assert run.one(kind).inputs["servicePrincipalId"] == scim_sp
 
 
-def test_credentials_are_exactly_the_given_endpoint_and_token() -> None:
+def test_credentials_are_the_given_endpoint_and_token_and_the_default_settings() -> None:
     assert credentials(scim()) == [
         {"key": "BaseAddress", "value": "https://acme-test.cloudflareaccess.com/populations/0a1b2c3d/scim/v2"},
         {"key": "SecretToken", "value": "scim-token-from-cloudflare"},
+        {"key": "SyncAll", "value": "false"},
+        # Graph's own example value: no failure e-mail, no deletion guard.
+        {"key": "SyncNotificationSettings", "value": '{"Enabled":false,"DeleteThresholdEnabled":false}'},
     ]
 
 
-def test_token_reaches_entra_only_as_a_secret() -> None:
-    secret = scim().one("SynchronizationSecret")
-    token_index = [c["key"] for c in reveal(secret.inputs["credentials"])].index("SecretToken")
-    assert is_secret_at(secret.inputs["credentials"], token_index, "value")
+def credential(run: ProgramRun, key: str) -> str:
+    return next(c["value"] for c in credentials(run) if c["key"] == key)
+
+
+def test_scope_all_is_written_as_sync_all_true() -> None:
+    assert credential(scim(sync_all=True), "SyncAll") == "true"
+    assert credential(scim(sync_all=False), "SyncAll") == "false"
+
+
+def test_failure_email_and_deletion_guard_are_written_as_notification_settings() -> None:
+    run = scim(notification_email="identity-team@example.com", deletion_threshold=25)
+    assert json.loads(credential(run, "SyncNotificationSettings")) == {
+        "Enabled": True,
+        "Recipients": "identity-team@example.com",
+        "DeleteThresholdEnabled": True,
+        "DeleteThresholdValue": 25,
+    }
+
+
+def test_each_notification_setting_stands_alone() -> None:
+    email_only = json.loads(credential(scim(notification_email="ops@example.com"), "SyncNotificationSettings"))
+    assert email_only == {"Enabled": True, "Recipients": "ops@example.com", "DeleteThresholdEnabled": False}
+    guard_only = json.loads(credential(scim(deletion_threshold=1), "SyncNotificationSettings"))
+    assert guard_only == {"Enabled": False, "DeleteThresholdEnabled": True, "DeleteThresholdValue": 1}
+
+
+@pytest.mark.parametrize("key", ["SecretToken", "SyncAll", "SyncNotificationSettings"])
+def test_credentials_reach_entra_only_as_secrets(key: str) -> None:
+    secret = scim(notification_email="identity-team@example.com", deletion_threshold=25).one("SynchronizationSecret")
+    index = [c["key"] for c in reveal(secret.inputs["credentials"])].index(key)
+    assert is_secret_at(secret.inputs["credentials"], index, "value")
 
 
 def test_job_uses_the_scim_template_is_enabled_and_depends_on_the_secret() -> None:
@@ -120,10 +152,8 @@ def test_outputs_name_the_app_and_job_but_never_the_token() -> None:
 def test_endpoint_and_token_are_exactly_what_cloudflare_returned() -> None:
     run = run_program(minimal_config())
     returned = reveal(run.named("identity-provider-login-method").outputs["scimConfig"])
-    assert credentials(run) == [
-        {"key": "BaseAddress", "value": returned["scimBaseUrl"]},
-        {"key": "SecretToken", "value": returned["secret"]},
-    ]
+    assert credential(run, "BaseAddress") == returned["scimBaseUrl"]
+    assert credential(run, "SecretToken") == returned["secret"]
     assert returned["scimBaseUrl"].startswith("https://acme-test.cloudflareaccess.com/populations/")
     assert returned["secret"].startswith("scim-secret-")
 
@@ -169,3 +199,46 @@ def test_outputs_name_the_endpoint_app_and_job_but_never_the_secret() -> None:
     assert run.exports["scimServicePrincipalObjectId"] == scim_app.outputs["servicePrincipalObjectId"]
     assert run.exports["scimProvisioningJobId"] == fake_guid(run.one("SynchronizationJob").type, "scim-job")
     assert returned["secret"] not in repr(run.exports)
+
+
+def test_provisioning_settings_default_to_assigned_scope_without_email_or_guard() -> None:
+    run = run_program(minimal_config())
+    assert credential(run, "SyncAll") == "false"
+    assert json.loads(credential(run, "SyncNotificationSettings")) == {
+        "Enabled": False,
+        "DeleteThresholdEnabled": False,
+    }
+
+
+def test_configured_provisioning_settings_reach_the_credentials() -> None:
+    config = minimal_config(
+        scim={"scope": "all", "notificationEmail": "identity-team@example.com", "deletionThreshold": 40}
+    )
+    run = run_program(config)
+    assert credential(run, "SyncAll") == "true"
+    assert json.loads(credential(run, "SyncNotificationSettings")) == {
+        "Enabled": True,
+        "Recipients": "identity-team@example.com",
+        "DeleteThresholdEnabled": True,
+        "DeleteThresholdValue": 40,
+    }
+
+
+def test_scope_all_provisions_without_any_group() -> None:
+    run = run_program(minimal_config(scim={"scope": "all", "groups": []}))
+    assert credential(run, "SyncAll") == "true"
+    assert [r.name for r in run.of_type("AppRoleAssignment") if r.name.startswith("scim-")] == []
+    assert run.one("SynchronizationJob").inputs["enabled"] is True
+
+
+def test_provisioning_groups_that_differ_from_sign_in_groups_are_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
+    run_program(minimal_config(signInGroups=["Engineering", "Finance"], scim={"groups": ["Engineering", "Sales"]}))
+    [warning] = warned
+    assert warning.startswith(
+        "scim.groups differs from signInGroups (in signInGroups but not in scim.groups: Finance; "
+        "in scim.groups but not in signInGroups: Sales)."
+    )

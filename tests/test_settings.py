@@ -285,6 +285,86 @@ def test_scim_enabled_with_explicitly_empty_groups_is_rejected() -> None:
     assert (problem.key, problem.value) == ("scim.groups", [])
 
 
+def test_scim_scope_defaults_to_assigned_with_no_email_and_no_deletion_guard() -> None:
+    scim = load().scim
+    assert (scim.scope, scim.notification_email, scim.deletion_threshold) == ("assigned", None, None)
+
+
+def test_unknown_scim_scope_is_rejected() -> None:
+    problem = only_problem(scim={"scope": "everyone"})
+    assert (problem.key, problem.value) == ("scim.scope", "everyone")
+    assert problem.expected == "one of assigned, all"
+
+
+def test_scope_all_needs_no_group_to_provision() -> None:
+    settings = load(signInGroups=[], assignmentRequired=False, scim={"scope": "all"})
+    assert settings.scim.scope == "all" and settings.scim.groups == ()
+    assert load(scim={"scope": "all", "groups": []}).scim.groups == ()
+
+
+def test_scope_assigned_with_no_group_names_scope_all_as_a_way_out() -> None:
+    problem = only_problem(scim={"scope": "assigned", "groups": []})
+    assert problem.key == "scim.groups"
+    assert "scim.scope: all" in problem.expected
+
+
+@pytest.mark.parametrize("bad", ["identity-team", "a@b", "two@example.com, three@example.com", "a b@example.com"])
+def test_notification_email_must_be_one_address(bad: str) -> None:
+    problem = only_problem(scim={"notificationEmail": bad})
+    assert (problem.key, problem.value) == ("scim.notificationEmail", bad)
+    assert problem.expected == "one e-mail address, such as identity-team@example.com"
+
+
+def test_notification_email_is_accepted() -> None:
+    assert load(scim={"notificationEmail": "identity-team@example.com"}).scim.notification_email == (
+        "identity-team@example.com"
+    )
+
+
+@pytest.mark.parametrize("bad", [0, -5])
+def test_deletion_threshold_must_be_positive(bad: int) -> None:
+    problem = only_problem(scim={"deletionThreshold": bad})
+    assert (problem.key, problem.value) == ("scim.deletionThreshold", bad)
+    assert problem.expected == "a whole number of accounts, at least 1"
+
+
+def test_deletion_threshold_refuses_text_and_fractions() -> None:
+    assert only_problem(scim={"deletionThreshold": "ten"}).expected == "a whole number"
+    assert only_problem(scim={"deletionThreshold": 2.5}).expected == "a whole number"
+
+
+def test_deletion_threshold_is_accepted() -> None:
+    assert load(scim={"deletionThreshold": 500}).scim.deletion_threshold == 500
+
+
+def test_same_groups_for_sign_in_and_provisioning_give_no_warning() -> None:
+    assert load(signInGroups=["A", "B"]).warnings == ()
+    assert load(signInGroups=["A", "B"], scim={"groups": ["B", "A"]}).warnings == ()
+
+
+def test_provisioning_groups_that_differ_are_warned_about_naming_both_directions() -> None:
+    [warning] = load(signInGroups=["A", "B"], scim={"groups": ["B", "C", "D"]}).warnings
+    assert warning.startswith(
+        "scim.groups differs from signInGroups (in signInGroups but not in scim.groups: A; "
+        "in scim.groups but not in signInGroups: C, D). SCIM group membership overwrites"
+    )
+    [fewer] = load(signInGroups=["A", "B"], scim={"groups": ["A"]}).warnings
+    assert "(in signInGroups but not in scim.groups: B)." in fewer
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"scim": {"groups": ["Other"], "scope": "all"}},
+        {"scim": {"groups": ["Other"], "enabled": False}},
+        {"signInGroups": [], "assignmentRequired": False, "scim": {"groups": ["Other"]}},
+    ],
+    ids=["scope-all", "scim-off", "no-sign-in-groups"],
+)
+def test_no_group_parity_warning_where_nothing_is_compared(overrides: dict[str, Any]) -> None:
+    assert load(**overrides).warnings == ()
+
+
 def test_scim_disabled_needs_no_groups_and_provisions_none() -> None:
     settings = load(scim={"enabled": False, "groups": ["Ignored"]})
     assert settings.scim.enabled is False and settings.scim.groups == ()

@@ -19,6 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from harness import ACCOUNT_ID, write_stack_file
+
+from scripts import check_stack as check_stack_script
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = (ROOT / ".pulumi.version").read_text().strip()
 SECRET_URN = (
@@ -483,3 +488,26 @@ def test_check_stack_prints_whether_a_stack_is_production_for_any_script_that_as
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout == f"{production}\n"
+
+
+def test_check_stack_prints_the_deployments_warnings_on_stderr_and_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"], "scim": {"groups": ["Sales"]}}
+    write_stack_file(tmp_path, "dev", config)
+    assert check_stack_script.main(["--print", "production", "dev"], root=tmp_path) == 0
+    out, err = capsys.readouterr()
+    assert out == "true\n"
+    assert err.startswith(
+        "Stack dev: warning: scim.groups differs from signInGroups (in signInGroups but not in scim.groups: "
+        "Engineering; in scim.groups but not in signInGroups: Sales)."
+    )
+    assert len(err.splitlines()) == 1
+
+
+def test_check_stack_is_quiet_when_there_is_nothing_to_warn_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "dev", {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"]})
+    assert check_stack_script.main(["dev"], root=tmp_path) == 0
+    assert capsys.readouterr() == ("", "")

@@ -20,6 +20,7 @@ import respx
 from verify_fakes import (
     ACCESS_GROUP_ID,
     ADMINS_GROUP_ID,
+    APP_OBJECT_ID,
     CLIENT_SECRET,
     CLOUDFLARE_TOKEN,
     EXPIRES_AT,
@@ -45,6 +46,7 @@ SECRETS = (CLIENT_SECRET, GRAPH_TOKEN, CLOUDFLARE_TOKEN)
 CHECK_IDS = [
     "entra.login-app.redirect-uri",
     "entra.login-app.scopes",
+    "entra.login-app.email-claim",
     "entra.consent-grant",
     "entra.client-secret.expiry",
     "entra.client-secret.others",
@@ -139,7 +141,7 @@ def test_a_healthy_setup_holds_every_check_and_exits_0(tmp_path: Path) -> None:
     assert result.code == 0, result.stdout
     assert list(result.checks()) == CHECK_IDS
     assert {c["status"] for c in result.checks().values()} == {"holds"}
-    assert json.loads(result.stdout)["summary"] == {"holds": 18, "warns": 0, "fails": 0}
+    assert json.loads(result.stdout)["summary"] == {"holds": 19, "warns": 0, "fails": 0}
     assert result.reason("entra.client-secret.expiry") == (
         "ends 2026-04-13 00:00 UTC, 28 days left; rotates from 2026-03-30 00:00 UTC"
     )
@@ -158,9 +160,9 @@ def test_text_report_has_one_line_per_check_and_a_summary(tmp_path: Path) -> Non
     result = run_verify(tmp_path, json_output=False)
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("verify stack dev: tenant 7e5a1c2b-0000-4000-8000-00000000a11d")
-    assert len(lines) == 1 + 18 + 1
+    assert len(lines) == 1 + 19 + 1
     assert lines[1].split()[:5] == ["holds", "Login", "app", "redirect", "URI"]
-    assert lines[-1] == "18 checks: 18 hold, 0 warn, 0 fail (all checks hold)"
+    assert lines[-1] == "19 checks: 19 hold, 0 warn, 0 fail (all checks hold)"
 
 
 def test_it_reads_the_stack_through_the_cli_with_the_make_up_backend_default(tmp_path: Path) -> None:
@@ -191,6 +193,25 @@ def test_an_extra_redirect_uri_fails(tmp_path: Path) -> None:
     assert result.code == 1
     assert result.status("entra.login-app.redirect-uri") == "fails"
     assert "but so is https://evil.test/cb" in result.reason("entra.login-app.redirect-uri")
+
+
+def test_an_app_without_the_email_claim_in_id_tokens_fails(tmp_path: Path) -> None:
+    result = run_verify(tmp_path, tenant=FakeTenant(id_token_claims=["upn"]))
+    assert result.code == 1
+    assert result.status("entra.login-app.email-claim") == "fails"
+    assert result.reason("entra.login-app.email-claim").startswith(
+        "the login app does not request the optional claim email in ID tokens"
+    )
+    assert result.reason("entra.login-app.email-claim").endswith("; redeploy")
+
+
+def test_the_email_claim_check_reads_the_selected_optional_claims(tmp_path: Path) -> None:
+    result = run_verify(tmp_path)
+    assert (
+        result.reason("entra.login-app.email-claim") == "the login app requests the optional claim email in ID tokens"
+    )
+    [app_read] = [r for r in result.tenant.requests if r.url.path.endswith(f"/applications/{APP_OBJECT_ID}")]
+    assert "optionalClaims" in app_read.url.params["$select"].split(",")
 
 
 def test_a_missing_scope_fails_naming_it(tmp_path: Path) -> None:

@@ -218,6 +218,7 @@ class FakeTenant:
     cloudflare_token: str = CLOUDFLARE_TOKEN
     cloudflare_can_read: bool = True
     redirect_uris: list[str] = field(default_factory=lambda: [REDIRECT_URI])
+    id_token_claims: list[str] = field(default_factory=lambda: ["email"])
     scope_ids: list[str] = field(default_factory=lambda: list(SEVEN_SCOPES.values()))
     consent_scopes: list[str] = field(default_factory=lambda: list(SEVEN_SCOPES))
     password_credentials: list[dict[str, Any]] = field(
@@ -296,21 +297,34 @@ class FakeTenant:
     # --- Microsoft Graph --------------------------------------------------------------------------
 
     def _app(self, request: httpx.Request, **_: Any) -> httpx.Response:
-        return self._graph_denied(request, "Application.Read.All") or httpx.Response(
-            200,
-            json={
-                "id": APP_OBJECT_ID,
-                "appId": CLIENT_ID,
-                "web": {"redirectUris": self.redirect_uris},
-                "requiredResourceAccess": [
-                    {
-                        "resourceAppId": "00000003-0000-0000-c000-000000000000",
-                        "resourceAccess": [{"id": scope_id, "type": "Scope"} for scope_id in self.scope_ids],
-                    }
+        denied = self._graph_denied(request, "Application.Read.All")
+        if denied:
+            return denied
+        app = {
+            "id": APP_OBJECT_ID,
+            "appId": CLIENT_ID,
+            "web": {"redirectUris": self.redirect_uris},
+            "requiredResourceAccess": [
+                {
+                    "resourceAppId": "00000003-0000-0000-c000-000000000000",
+                    "resourceAccess": [{"id": scope_id, "type": "Scope"} for scope_id in self.scope_ids],
+                }
+            ],
+            "passwordCredentials": self.password_credentials,
+            "optionalClaims": {
+                "accessToken": [],
+                "idToken": [
+                    {"name": name, "source": None, "essential": False, "additionalProperties": []}
+                    for name in self.id_token_claims
                 ],
-                "passwordCredentials": self.password_credentials,
+                "saml2Token": [],
             },
-        )
+        }
+        # Graph returns only the properties `$select` names: a property verify forgot to select is absent.
+        selected = request.url.params.get("$select")
+        if selected:
+            app = {name: value for name, value in app.items() if name in selected.split(",")}
+        return httpx.Response(200, json=app)
 
     def _service_principal(self, request: httpx.Request, app_id: str, **_: Any) -> httpx.Response:
         denied = self._graph_denied(request, "Application.Read.All")

@@ -15,6 +15,7 @@ the same one `python -m ops.verify` / `ops.adopt` give. The Pulumi CLI is left o
 `scripts/stack.sh`, provides the pinned one. `--print` then writes the named facts (`true` or
 `false`) on one line of stdout, separated by spaces, for a script to read: `production` (the stack
 declares itself production, the default) and, with `--for`, `pulumi-cli` (the command needs it).
+With `--json`, problems also go to stdout as the JSON document verify and adopt print.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"once the checks pass, print these facts (true/false) on one line: {', '.join(FACTS)} "
         f"({', '.join(sorted(COMMAND_FACTS))} with --for)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --for, also print the problems as the command's --json does, on stdout",
+    )
     return parser
 
 
@@ -93,7 +99,7 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
         checked, problems = needs.check(args.command, args.stack, root=root, cli_provided=True)
         if problems or checked is None:
             headline = needs.cannot_run(args.command, args.stack)
-            return report_problems(headline, args.stack, 2, problems, False, sys.stdout, sys.stderr)
+            return report_problems(headline, args.stack, 2, problems, args.json, sys.stdout, sys.stderr)
         settings = checked
     # On stderr: stdout carries only what --print asks for (scripts/stack.sh reads it).
     for warning in settings.warnings:

@@ -46,8 +46,20 @@ fi
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 
 # Whether the stack is production (it says so in its file, not by its name) and whether the action
-# needs the Pulumi CLI, printed by the check once everything it checks is there.
-facts=$("$python" scripts/check_stack.py --for "$action" --print production,pulumi-cli -- "$stack") || exit 2
+# needs the Pulumi CLI, printed by the check once everything it checks is there. verify and adopt
+# with --json get their problems as the same JSON document the module would print.
+check=(--for "$action" --print production,pulumi-cli)
+case "$action" in
+  verify | adopt)
+    for argument in "$@"; do
+      if [ "$argument" = --json ]; then check+=(--json); fi
+    done
+    ;;
+esac
+if ! facts=$("$python" scripts/check_stack.py "${check[@]}" -- "$stack"); then
+  if [ -n "$facts" ]; then printf '%s\n' "$facts"; fi
+  exit 2
+fi
 read -r production needs_cli <<<"$facts"
 
 if [ "$needs_cli" = true ]; then

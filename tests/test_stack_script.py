@@ -245,10 +245,11 @@ def test_a_secrets_provider_means_no_passphrase_is_needed_but_the_passphrase_pro
 def test_verify_and_adopt_name_the_same_things_through_make_as_directly(tmp_path: Path) -> None:
     project = Project(tmp_path, pulumi=False).stack("qa")
     bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PULUMI_BACKEND_URL": f"file://{tmp_path}/state"}
-    for action in ("verify", "adopt"):
-        through_script = project.run(action, "qa", VENV_PYTHON=sys.executable)
+    for action, json_output in (("verify", False), ("adopt", False), ("verify", True), ("adopt", True)):
+        options = ["--json"] if json_output else []
+        through_script = project.run(action, "qa", *options, VENV_PYTHON=sys.executable)
         direct = subprocess.run(
-            [sys.executable, "-m", f"ops.{action}", "--stack", "qa"],
+            [sys.executable, "-m", f"ops.{action}", "--stack", "qa", *options],
             cwd=project.root,
             env=bare,
             capture_output=True,
@@ -267,6 +268,12 @@ def test_verify_and_adopt_name_the_same_things_through_make_as_directly(tmp_path
         assert "CLOUDFLARE_API_TOKEN" in named and "Entra credentials" in named
         assert ("PULUMI_CONFIG_PASSPHRASE" in named) == (action == "verify")
         assert "Traceback" not in through_script.stderr + direct.stderr
+        if json_output:
+            document = json.loads(direct.stdout)
+            document["problems"] = [p for p in document["problems"] if p not in cli]
+            assert json.loads(through_script.stdout) == document
+        else:
+            assert through_script.stdout == direct.stdout == ""
 
 
 # --- after the checks: the CLI, the policy venv, the deployment ---------------------------------------
@@ -374,7 +381,7 @@ def test_adopt_needs_neither_the_passphrase_nor_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"module": "ops.adopt", "stack": "qa"}
     assert project.log("python") == [
-        CHECK.format(action="adopt", stack="qa"),
+        CHECK.format(action="adopt", stack="qa").replace(" -- qa", " --json -- qa"),
         "-m ops.adopt --stack qa --json",
         "pulumi=",
     ]

@@ -56,12 +56,15 @@ preview: install ## preview STACK's changes with the policy pack
 rotate-now: install ## replace STACK's client secret now
 	scripts/stack.sh rotate-now $(STACK)
 
-# `make verify STACK=prod ARGS="--json"`: ARGS go to ops.verify / ops.adopt unchanged. The recipes are
-# silent (@) so that with --json stdout holds the JSON document alone.
-verify: install ## check STACK's live sign-in and provisioning (ARGS=--json, ARGS=--repair)
+# `make verify STACK=prod ARGS="--json"`: ARGS go to ops.verify / ops.adopt unchanged. With --json
+# stdout holds the JSON document alone: the recipes are silent (@), and a venv that must be
+# (re)built first is built by a make of its own whose output goes to stderr.
+verify: ## check STACK's live sign-in and provisioning (ARGS=--json, ARGS=--repair)
+	@$(MAKE) -s --no-print-directory install >&2
 	@scripts/stack.sh verify $(STACK) $(ARGS)
 
-adopt: install ## find a setup made by hand for STACK (ARGS=--write, ARGS=--json)
+adopt: ## find a setup made by hand for STACK (ARGS=--write, ARGS=--json)
+	@$(MAKE) -s --no-print-directory install >&2
 	@scripts/stack.sh adopt $(STACK) $(ARGS)
 
 bench: install ## time the program and verify offline

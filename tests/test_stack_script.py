@@ -408,20 +408,29 @@ def test_makefile_targets_call_the_script_and_leave_the_policy_venv_to_it() -> N
     assert os.access(ROOT / "scripts" / "stack.sh", os.X_OK)
 
 
+NOISY_PYTHON = """#!/bin/sh
+echo "python noise: $*"
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin"
+  for tool in pip python; do
+    printf '#!/bin/sh\\necho "%s noise: $*"\\n' "$tool" > "$3/bin/$tool"
+    chmod +x "$3/bin/$tool"
+  done
+fi
+"""
+
+
 def test_make_verify_and_adopt_with_json_put_the_document_alone_on_stdout(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
-    # An installed venv, as `make install` leaves it, so make has nothing to build first.
     for name in ("requirements.txt", "requirements-dev.txt"):
         shutil.copy2(ROOT / name, project.root)
-    executable(project.root / "venv" / "bin" / "python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    installed = project.root / "venv" / "bin" / ".installed"
-    installed.touch()
-    newer = (project.root / "requirements.txt").stat().st_mtime + 10
-    os.utime(installed, (newer, newer))
+    # A venv to build first, by an interpreter (PYTHON) and a pip that talk on stdout.
+    executable(tmp_path / "noisy-python", NOISY_PYTHON)
     (project.bin / "make").unlink()  # the real make this time
+    built = []
     for action in ("verify", "adopt"):
         result = subprocess.run(
-            ["make", action, "STACK=qa", "ARGS=--json"],
+            ["make", action, "STACK=qa", "ARGS=--json", f"PYTHON={tmp_path / 'noisy-python'}"],
             cwd=project.root,
             env=project.environment(**READY),
             capture_output=True,
@@ -432,6 +441,9 @@ def test_make_verify_and_adopt_with_json_put_the_document_alone_on_stdout(tmp_pa
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout) == {"module": f"ops.{action}", "stack": "qa"}
         assert result.stdout.count("\n") == 1
+        built.append("python noise: -m venv venv" in result.stderr)
+    # The first run built the venv (its noise went to stderr), the second found it built.
+    assert built == [True, False]
 
 
 def test_make_help_is_the_default_and_lists_every_target_with_one_line() -> None:

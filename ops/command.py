@@ -61,7 +61,9 @@ def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
         raise CannotRunError(problems)
     try:
         endpoints = endpoints_from_env(runtime.environ)
-        credential = runtime.credential or entra_credential(endpoints, runtime.environ)
+        credential = (
+            runtime.credential if runtime.credential is not None else entra_credential(endpoints, runtime.environ)
+        )
         token = cloudflare_token(runtime.environ)
     except CredentialsError as error:
         raise CannotRunError(error.problems) from None

@@ -87,6 +87,7 @@ if identity_provider.scim_endpoint is not None and identity_provider.scim_secret
             deletion_threshold=settings.scim.deletion_threshold,
             protect=settings.protect,
             adopt=settings.adopt,
+            user_attributes=settings.scim.user_attributes,
         ),
     )
     pulumi.export("scimEndpoint", identity_provider.scim_endpoint)

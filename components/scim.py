@@ -9,7 +9,9 @@ Creates, as children of one `ScimProvisioning` component:
 - `<name>-secret`: the provisioning credentials, Cloudflare's SCIM endpoint and secret taken
   straight from the identity provider's outputs, and the portal's Provisioning > Settings: the
   scope (`SyncAll`), the failure e-mail and the deletion guard (`SyncNotificationSettings`);
-- `<name>-job`: the provisioning job from the `scim` template, enabled, which starts provisioning.
+- `<name>-job`: the provisioning job from the `scim` template, enabled, which starts provisioning;
+- `<name>-attribute-mappings`: only when mappings are declared, the job's User attribute mappings
+  (components/scim_schema.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from components.constants import (
     SCIM_SYNC_ALL_KEY,
 )
 from components.groups import assign_groups
+from components.scim_schema import AttributeMappings
 
 
 @dataclass
@@ -50,6 +53,8 @@ class ScimProvisioningArgs:
     # Logical name -> import ID of objects made by hand (`adopt` block). The existing job is
     # imported, not recreated, so nobody is provisioned twice; its credentials are rewritten.
     adopt: Mapping[str, str] = field(default_factory=dict)
+    # SCIM target attribute -> Entra source; empty leaves the job's mappings to Microsoft.
+    user_attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 def notification_settings(notification_email: str | None, deletion_threshold: int | None) -> str:
@@ -127,6 +132,14 @@ class ScimProvisioning(pulumi.ComponentResource):
                 parent=self, depends_on=[secret, *assignments], import_=args.adopt.get(f"{name}-job")
             ),
         )
+
+        if args.user_attributes:
+            AttributeMappings(
+                f"{name}-attribute-mappings",
+                job.id,
+                args.user_attributes,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[job]),
+            )
 
         self.app_object_id = scim_app.application_object_id
         self.service_principal_object_id = scim_app.service_principal_object_id

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from components import adoption
+from components import adoption, attribute_mappings
 from components.constants import (
     ADVISED_SECRET_LIFETIME_DAYS,
     CLOUDFLARE_NAME_MAX_LENGTH,
@@ -209,6 +209,16 @@ class ScimSettings:
         "Display name of the SCIM app in Entra.",
         default_doc="`Cloudflare Access SCIM (<stack>)`",
         max_length=ENTRA_DISPLAY_NAME_MAX_LENGTH,
+    )
+    user_attributes: Mapping[str, str] = key(
+        "userAttributes",
+        "map",
+        "SCIM user attribute mappings, SCIM attribute -> Entra source: an attribute name (`userName: mail`), "
+        'a constant in double quotes, or an expression (`displayName: Join(" ", [givenName], [surname])`). '
+        "Declaring any also manages Cloudflare's three (work email from mail, required; given and family "
+        "name). Left out, the job keeps Microsoft's mappings (docs/operations.md, Attribute mappings).",
+        default={},
+        default_doc="Microsoft's mappings, unmanaged",
     )
 
 
@@ -680,7 +690,51 @@ def _scim(read: _Reader, raw: Any, sign_in_groups: tuple[GroupRef, ...], stack: 
         )
     values["groups"] = groups if values["enabled"] else ()
     values["app_name"] = values["app_name"] or f"Cloudflare Access SCIM ({stack})"
+    values["user_attributes"] = _user_attributes(read, values["user_attributes"])
+    if values["user_attributes"] and not values["enabled"]:
+        read.fail(
+            "scim.userAttributes", sorted(raw.get("userAttributes") or {}), "no mappings while scim.enabled is false"
+        )
     return ScimSettings(**values)
+
+
+def _user_attributes(read: _Reader, raw: Mapping[str, Any]) -> dict[str, str]:
+    """The declared mappings, checked offline; the effective set adds Cloudflare's defaults."""
+    declared: dict[str, str] = {}
+    for target, source in raw.items():
+        key = f"scim.userAttributes.{target}"
+        if isinstance(source, dict):
+            read.fail(
+                key,
+                source,
+                f"one key per attribute, its dots included ({target}.<...>: <source>); `pulumi config set --path` "
+                f"splits keys at dots, so write it in the stack file or as "
+                f"--path 'scim.userAttributes[\"{target}.<...>\"]'",
+            )
+            continue
+        problem = attribute_mappings.target_problem(target)
+        if problem:
+            read.fail(key, target, problem)
+            continue
+        if not isinstance(source, str) or not source.strip():
+            read.fail(key, source, "an Entra source: an attribute name, a constant in double quotes or an expression")
+            continue
+        if not read.visible(key, source):
+            continue
+        problem = attribute_mappings.source_problem(source.strip())
+        if problem:
+            read.fail(key, source, problem)
+            continue
+        declared[target] = source.strip()
+    for target, required in attribute_mappings.REQUIRED_USER_ATTRIBUTES.items():
+        if target in declared and declared[target] != required:
+            read.fail(
+                f"scim.userAttributes.{target}",
+                declared[target],
+                f"{required}, or the key left out: Cloudflare requires the work email from {required} "
+                "and matches the SCIM user to the signed-in identity by it",
+            )
+    return attribute_mappings.effective_user_attributes(declared)
 
 
 def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[str, ...]:

@@ -7,8 +7,10 @@ Reads the stack file (the names of the existing objects are `loginAppName`,
 by its exact name in Entra (Microsoft Graph) and Cloudflare, and reports three parts: found
 (logical name -> import ID), not found (the stack will create it) and never importable (created
 new). It also lists the login app's client secrets made by hand, which keep working until their
-own expiry. With `--write` the found objects become the stack file's `entra-cloudflare:adopt`
-block, edited as text so every comment survives, and the file is validated again afterwards.
+own expiry, and the provisioning job's User attribute mappings changed by hand from its template.
+With `--write` the found objects become the stack file's `entra-cloudflare:adopt` block and those
+mappings its `scim.userAttributes`, edited as text so every comment survives, and the file is
+validated again afterwards.
 
 Exit codes: 0 discovered (and written with --write), 1 a name is ambiguous or the written file
 did not validate (nothing is kept), 2 could not run. See docs/adopt.md.
@@ -30,7 +32,7 @@ from typing import Any, Final, TextIO
 import httpx
 import yaml
 
-from components import adoption
+from components import adoption, attribute_mappings
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
     DEFAULT_ACCESS_APP_ROLE_ID,
@@ -42,7 +44,7 @@ from components.constants import (
 from components.group_names import GroupRef, slug
 from config import stack_yaml
 from config.settings import Settings, SettingsError, settings_from_stack_file
-from config.stack_files import PROJECT_NAME, StackFileError, stack_file
+from config.stack_files import PROJECT_NAME, StackFileError, read_stack_config, stack_file
 from ops import needs, permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -50,6 +52,7 @@ from ops.clients import (
     CloudflareClient,
     CredentialToken,
     GraphClient,
+    NotFoundError,
     RetryPolicy,
     StaticToken,
     odata_string,
@@ -62,6 +65,8 @@ EXIT_AMBIGUOUS: Final = 1
 EXIT_CANNOT_RUN: Final = 2
 
 ADOPT_KEY: Final = f"{PROJECT_NAME}:adopt"
+SCIM_KEY: Final = f"{PROJECT_NAME}:scim"
+USER_ATTRIBUTES_KEY: Final = "userAttributes"
 TENANT_WIDE_CONSENT: Final = "AllPrincipals"
 GROUP_PRINCIPAL: Final = "Group"
 
@@ -102,6 +107,10 @@ class Discovery:
     not_found: list[NotFound] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     secrets: list[HandMadeSecret] = field(default_factory=list)
+    # The job's User mappings changed by hand from its template (written as scim.userAttributes),
+    # and what was changed by hand but cannot be written there.
+    user_attributes: dict[str, str] = field(default_factory=dict)
+    mapping_notes: list[str] = field(default_factory=list)
 
     @property
     def adopt(self) -> dict[str, str]:
@@ -375,17 +384,57 @@ class Discoverer:
             )
         elif candidates:
             job = candidates[0]
-            self._found(
-                name,
-                f"provisioning job (template {job.get('templateId')})",
-                f"/servicePrincipals/{principal_id}/synchronization/jobs/{job['id']}",
-            )
+            job_path = f"/servicePrincipals/{principal_id}/synchronization/jobs/{job['id']}"
+            self._found(name, f"provisioning job (template {job.get('templateId')})", job_path)
+            await self._customised_mappings(principal_id, job_path, str(job.get("templateId")))
         elif jobs:
             self._missing(
                 name, "provisioning job", f"none of its {len(jobs)} jobs uses the '{SCIM_JOB_TEMPLATE_ID}' template"
             )
         else:
             self._missing(name, "provisioning job", "provisioning was never set up")
+
+    async def _customised_mappings(self, principal_id: str, job_path: str, template_id: str) -> None:
+        """The job's User mappings that differ from its template's: what a deployment that manages
+        mappings must know, so taking over never resets them to Microsoft's."""
+        try:
+            job_schema, template_schema = await asyncio.gather(
+                self.graph.get(f"{job_path}/schema", permission=permissions.SYNCHRONIZATION_READ),
+                self.graph.get(
+                    f"/servicePrincipals/{principal_id}/synchronization/templates/{template_id}/schema",
+                    permission=permissions.SYNCHRONIZATION_READ,
+                ),
+            )
+            live = attribute_mappings.user_mappings(job_schema)
+            template = attribute_mappings.user_mappings(template_schema)
+        except (NotFoundError, attribute_mappings.SchemaShapeError) as error:
+            self.result.mapping_notes.append(f"attribute mappings not compared with the template: {error}")
+            return
+        for target, item in live.items():
+            source = item.get("source")
+            if attribute_mappings.source_key(source) == attribute_mappings.source_key(
+                (template.get(target) or {}).get("source")
+            ):
+                continue
+            text = attribute_mappings.source_text(source) or ""
+            problem = attribute_mappings.target_problem(target) or attribute_mappings.source_problem(text)
+            required = attribute_mappings.REQUIRED_USER_ATTRIBUTES.get(target)
+            if problem:
+                self.result.mapping_notes.append(
+                    f"{target} <- {text}: not written, scim.userAttributes expects {problem}"
+                )
+            elif required is not None and text != required:
+                self.result.mapping_notes.append(
+                    f"{target} <- {text}: not written; Cloudflare requires {required}, which a deployment that "
+                    "manages mappings writes"
+                )
+            else:
+                self.result.user_attributes[target] = text
+        for target in sorted(set(template) - set(live)):
+            self.result.mapping_notes.append(
+                f"{target}: removed by hand; scim.userAttributes cannot remove a mapping, so it stays removed "
+                "unless a mapping for it is declared"
+            )
 
     # --- Cloudflare --------------------------------------------------------------------------------
 
@@ -464,13 +513,18 @@ def _top_level(line: str) -> bool:
     return bool(line) and not line[0].isspace() and not line.startswith("#")
 
 
+def _config_section(lines: list[str], what: str) -> tuple[int, int]:
+    """(index of the `config:` line, index after its last line)."""
+    start = next((i for i, line in enumerate(lines) if re.match(r"^config:\s*(#.*)?$", line)), None)
+    if start is None:
+        raise WriteError(f"the stack file has no block-style `config:` mapping to add {what} to")
+    return start, next((i for i in range(start + 1, len(lines)) if _top_level(lines[i])), len(lines))
+
+
 def replace_block(text: str, adopt: Mapping[str, str]) -> str:
     """`text` without any `adopt` block, and with a fresh one last in `config:`; every other line kept."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if re.match(r"^config:\s*(#.*)?$", line)), None)
-    if start is None:
-        raise WriteError("the stack file has no block-style `config:` mapping to add the adopt block to")
-    end = next((i for i in range(start + 1, len(lines)) if _top_level(lines[i])), len(lines))
+    start, end = _config_section(lines, "the adopt block")
     section = lines[start + 1 : end]
     kept: list[str] = []
     index = 0
@@ -492,11 +546,64 @@ def replace_block(text: str, adopt: Mapping[str, str]) -> str:
     return "\n".join(result) + "\n"
 
 
-def write_adopt(stack: str, root: Path, adopt: Mapping[str, str]) -> Path:
-    """Write the block into the stack file and prove it validates; on failure restore the original."""
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def replace_user_attributes(text: str, mappings: Mapping[str, str]) -> str:
+    """`text` whose `scim` object holds `mappings` as its `userAttributes` (an old one replaced),
+    the `scim` object added last in `config:` when there is none; every other line kept."""
+    if not mappings:
+        return text
+    lines = text.splitlines()
+    start, end = _config_section(lines, "scim.userAttributes")
+    scim = next((i for i in range(start + 1, end) if re.match(rf"^  {re.escape(SCIM_KEY)}\s*:", lines[i])), None)
+    if scim is None:
+        last = max((i for i in range(start + 1, end) if lines[i].startswith(" ") and lines[i].strip()), default=start)
+        block = [f"  {SCIM_KEY}:", f"    {USER_ATTRIBUTES_KEY}:"]
+        block += [f"      {_scalar(target)}: {_scalar(source)}" for target, source in mappings.items()]
+        return "\n".join([*lines[: last + 1], *block, *lines[last + 1 :]]) + "\n"
+    if not re.match(rf"^  {re.escape(SCIM_KEY)}\s*:\s*(#.*)?$", lines[scim]):
+        raise WriteError(f"{SCIM_KEY} is written in flow style; write it as a block mapping to add userAttributes")
+    children = scim + 1
+    while children < end and (not lines[children].strip() or _indent(lines[children]) > 2):
+        children += 1
+    inner = next((_indent(line) for line in lines[scim + 1 : children] if line.strip()), 4)
+    kept: list[str] = []
+    index = scim + 1
+    while index < children:
+        line = lines[index]
+        if _indent(line) == inner and re.match(rf"^\s*{USER_ATTRIBUTES_KEY}\s*:", line):
+            index += 1
+            while index < children and (not lines[index].strip() or _indent(lines[index]) > inner):
+                index += 1
+            continue
+        kept.append(line)
+        index += 1
+    trailing: list[str] = []
+    while kept and not kept[-1].strip():
+        trailing.insert(0, kept.pop())
+    block = [f"{' ' * inner}{USER_ATTRIBUTES_KEY}:"]
+    block += [f"{' ' * (inner + 2)}{_scalar(target)}: {_scalar(source)}" for target, source in mappings.items()]
+    return "\n".join([*lines[: scim + 1], *kept, *block, *trailing, *lines[children:]]) + "\n"
+
+
+def declared_user_attributes(path: Path) -> dict[str, str]:
+    """The `scim.userAttributes` a stack file declares itself (without Cloudflare's defaults)."""
+    scim = read_stack_config(path).get(SCIM_KEY)
+    declared = scim.get(USER_ATTRIBUTES_KEY) if isinstance(scim, dict) else None
+    return {str(key): str(value) for key, value in declared.items()} if isinstance(declared, dict) else {}
+
+
+def write_adopt(
+    stack: str, root: Path, adopt: Mapping[str, str], user_attributes: Mapping[str, str] | None = None
+) -> Path:
+    """Write the block (and the mappings changed by hand, the stack file's own declarations winning)
+    into the stack file and prove it validates; on failure restore the original."""
     path = stack_file(stack, root)
     original = path.read_text()
-    updated = replace_block(original, adopt)
+    mappings = {**user_attributes, **declared_user_attributes(path)} if user_attributes else {}
+    updated = replace_user_attributes(replace_block(original, adopt), mappings)
     temporary = path.with_name(f".{path.name}.adopt")
     temporary.write_text(updated)
     os.replace(temporary, path)
@@ -505,9 +612,11 @@ def write_adopt(stack: str, root: Path, adopt: Mapping[str, str]) -> Path:
     except (SettingsError, StackFileError) as error:
         path.write_text(original)
         raise WriteError(f"the written stack file did not validate, so the original was restored: {error}") from None
-    if dict(written.adopt) != dict(adopt):
+    if dict(written.adopt) != dict(adopt) or any(
+        written.scim.user_attributes.get(target) != source for target, source in mappings.items()
+    ):
         path.write_text(original)
-        raise WriteError("the written adopt block did not read back as written, so the original was restored")
+        raise WriteError("what was written did not read back as written, so the original was restored")
     return path
 
 
@@ -538,13 +647,23 @@ def as_text(result: Discovery, path: str, written: bool) -> str:
         "`make verify` passes, docs/adopt.md):",
     ]
     lines += _table([("keyId " + s.key_id, s.display_name or "(no name)", "expires " + s.end) for s in result.secrets])
+    lines += ["", "Attribute mappings changed by hand from the provisioning template (kept as scim.userAttributes):"]
+    lines += _table([(target, "<-", source) for target, source in result.user_attributes.items()])
+    lines += [f"  note: {note}" for note in result.mapping_notes]
     lines.append("")
     block = render_block(result.adopt)
+    mappings = [f"    {_scalar(target)}: {_scalar(source)}" for target, source in result.user_attributes.items()]
     if written:
-        lines.append(f"Written to {path} (validated): {len(result.adopt)} adopt entries. Review the diff in a PR.")
-    elif block:
-        lines.append(f"Dry run: nothing written. With --write this block goes into {path}:")
+        lines.append(
+            f"Written to {path} (validated): {len(result.adopt)} adopt entries, "
+            f"{len(result.user_attributes)} scim.userAttributes entries. Review the diff in a PR."
+        )
+    elif block or mappings:
+        lines.append(f"Dry run: nothing written. With --write this goes into {path}:")
         lines += block[1:]
+        lines += (
+            [f"  {SCIM_KEY}:", f"    {USER_ATTRIBUTES_KEY}:"] + [f"  {line}" for line in mappings] if mappings else []
+        )
     else:
         lines.append("Dry run: nothing written. Nothing was found, so there is no adopt block to write.")
     return "\n".join(lines)
@@ -564,6 +683,8 @@ def as_json(result: Discovery, path: str, written: bool) -> dict[str, Any]:
             {"keyId": s.key_id, "displayName": s.display_name, "endDateTime": s.end} for s in result.secrets
         ],
         "adopt": result.adopt,
+        "userAttributes": result.user_attributes,
+        "attributeMappingNotes": result.mapping_notes,
     }
 
 
@@ -652,7 +773,7 @@ def main(
     written = False
     if args.write:
         try:
-            write_adopt(args.stack, runtime.root, result.adopt)
+            write_adopt(args.stack, runtime.root, result.adopt, result.user_attributes)
         except WriteError as error:
             return fail(EXIT_AMBIGUOUS, f"Stack {args.stack}: the adopt block was not written", [str(error)], secrets)
         written = True

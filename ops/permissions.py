@@ -30,21 +30,25 @@ APPLICATION_READ: Final = Permission(
     "read the login app, its service principal and the app role assignments (sign-in and SCIM groups)",
 )
 # Listing oauth2PermissionGrants documents Directory.Read.All as least privileged (not
-# DelegatedPermissionGrant.Read.All), so that is what a 403 on the consent check names.
+# DelegatedPermissionGrant.Read.All), so that is what a 403 on the consent check names. It is also
+# the least privileged application permission "List a user's direct memberships" documents for
+# another user's memberOf.
 DIRECTORY_READ: Final = Permission(
     "Microsoft Graph",
     "Directory.Read.All",
-    "read the tenant-wide consent grant (oauth2PermissionGrants)",
+    "read the tenant-wide consent grant (oauth2PermissionGrants) and, with --canary, the canary's direct group "
+    "memberships (memberOf)",
 )
 SYNCHRONIZATION_READ: Final = Permission(
     "Microsoft Graph",
     "Synchronization.Read.All",
-    "read the provisioning job's status (quarantine, last run, steady state)",
+    "read the provisioning job's status (quarantine, last run, steady state) and its attribute mappings",
 )
 SYNCHRONIZATION_READWRITE: Final = Permission(
     "Microsoft Graph",
     "Synchronization.ReadWrite.All",
-    "Test Connection (validateCredentials) and, with --repair, restart a quarantined job",
+    "Test Connection (validateCredentials); with --repair, restart a quarantined job; with --canary, "
+    "provision the canary on demand (provisionOnDemand)",
 )
 # Source: Cloudflare API reference, "Accepted Permissions" of the identity provider, SCIM view and
 # Access group endpoints.
@@ -52,6 +56,11 @@ CLOUDFLARE_ACCESS_READ: Final = Permission(
     "Cloudflare",
     "Access: Organizations, Identity Providers, and Groups Read",
     "read the login method, what it received over SCIM, and the Access groups",
+)
+
+# Source: Graph v1.0 "Get user" and "List users", least privileged application permission.
+USER_READ: Final = Permission(
+    "Microsoft Graph", "User.Read.All", "look up the --canary user by object ID, userPrincipalName or mail"
 )
 
 # Source: Graph v1.0 "List groups", least privileged application permission. Only `make adopt`
@@ -63,6 +72,16 @@ GROUP_READ: Final = Permission(
 VERIFY: Final[tuple[Permission, ...]] = (
     APPLICATION_READ,
     DIRECTORY_READ,
+    SYNCHRONIZATION_READ,
+    SYNCHRONIZATION_READWRITE,
+    CLOUDFLARE_ACCESS_READ,
+)
+# What the calls of `make verify ARGS="--canary <user>"` need (ops/canary.py); all but
+# User.Read.All are in VERIFY too.
+CANARY: Final[tuple[Permission, ...]] = (
+    USER_READ,
+    DIRECTORY_READ,
+    APPLICATION_READ,
     SYNCHRONIZATION_READ,
     SYNCHRONIZATION_READWRITE,
     CLOUDFLARE_ACCESS_READ,

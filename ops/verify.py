@@ -1,6 +1,6 @@
 """`make verify`: does sign-in and provisioning of a deployed stack actually work?
 
-    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair]
+    venv/bin/python -m ops.verify --stack <stack> [--json] [--repair] [--canary <user>]
 
 Reads the stack's outputs and client secret through the Pulumi CLI, its expectations from its
 stack file, then checks the live Entra tenant (Microsoft Graph) and Cloudflare account. Every REST
@@ -8,7 +8,8 @@ call is fetched once and shared, so independent checks run concurrently and the 
 as long as its longest chain of dependent calls. Each check holds, warns or fails, with a
 one-line reason. Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify could not
 run. `--repair` restarts a quarantined provisioning job whose credentials validate again, and
-changes nothing else. See docs/verify.md.
+changes nothing else. `--canary <user>` also provisions that one person on demand and follows
+them into Cloudflare (ops/canary.py). See docs/verify.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, Final, TextIO
 
 import httpx
 
+from components import attribute_mappings
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
     EMAIL_OPTIONAL_CLAIM,
@@ -33,6 +35,7 @@ from components.constants import (
 )
 from config.settings import GroupRef, Settings
 from ops import needs, permissions
+from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
     DEFAULT_TIMEOUT,
     ApiError,
@@ -81,6 +84,7 @@ class Report:
     stack: str
     header: str
     checks: tuple[Check, ...]
+    canary: dict[str, Any] | None = None  # what --canary found, beside its checks
 
     @property
     def exit_code(self) -> int:
@@ -90,7 +94,7 @@ class Report:
         return {status.value: sum(1 for c in self.checks if c.status is status) for status in Status}
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "stack": self.stack,
             "exitCode": self.exit_code,
             "summary": self.counts(),
@@ -98,6 +102,9 @@ class Report:
                 {"id": c.id, "title": c.title, "status": c.status.value, "reason": c.reason} for c in self.checks
             ],
         }
+        if self.canary is not None:
+            document["canary"] = self.canary
+        return document
 
     def as_text(self) -> str:
         width = max((len(c.title) for c in self.checks), default=0)
@@ -294,6 +301,10 @@ class Verification:
                 ("entra.scim.last-run", "Provisioning last run", self.check_last_run),
                 ("entra.scim.groups", "Provisioning groups assigned", self.check_scim_groups),
             ]
+            if self.settings.scim.user_attributes:
+                plan.append(
+                    ("entra.scim.attribute-mappings", "Provisioning attribute mappings", self.check_user_attributes)
+                )
         plan += [
             ("cloudflare.login-method", "Cloudflare login method", self.check_login_method),
             ("cloudflare.login-method.settings", "Login method settings", self.check_login_method_settings),
@@ -565,6 +576,24 @@ class Verification:
         assignments = await self.scim_assignments()
         return self._assigned(assignments, self.settings.scim.groups, "SCIM app")
 
+    async def check_user_attributes(self) -> tuple[Status, str]:
+        """Every declared mapping holds in the job's User mapping (scim.userAttributes)."""
+        schema = await self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ)
+        try:
+            live = attribute_mappings.user_mappings(schema)
+        except attribute_mappings.SchemaShapeError as error:
+            return Status.FAILS, str(error)
+        drifted = []
+        for target, declared in self.settings.scim.user_attributes.items():
+            source = (live.get(target) or {}).get("source")
+            if not attribute_mappings.holds(declared, source):
+                drifted.append(
+                    f"{target} <- {attribute_mappings.source_text(source) or 'nothing'}, declared {declared}"
+                )
+        if drifted:
+            return Status.FAILS, f"changed outside the stack: {'; '.join(drifted)}; redeploy to write them back"
+        return Status.HOLDS, f"all {len(self.settings.scim.user_attributes)} managed mappings hold"
+
     # --- Cloudflare -------------------------------------------------------------------------------
 
     async def check_login_method(self) -> tuple[Status, str]:
@@ -675,9 +704,13 @@ class MissingOutputError(Exception):
 # --- the command ----------------------------------------------------------------------------------
 
 
-async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, list[str]]:
+async def verify(
+    stack: str, repair: bool, runtime: Runtime, canary_user: str | None = None, progress: TextIO = sys.stderr
+) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
     settings, endpoints, credential, cloudflare_secret = prerequisites("verify", stack, runtime)
+    if canary_user and not settings.scim.enabled:
+        raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
@@ -703,13 +736,49 @@ async def verify(stack: str, repair: bool, runtime: Runtime) -> tuple[Report, li
         verification = Verification(
             settings, outputs, client_secret, clients, endpoints.graph_scope, runtime.now(), repair=repair
         )
-        checks = await verification.run()
+
+        def secrets() -> list[str]:
+            return [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
+
+        canary = None
+        if canary_user:
+            missing = [
+                str(MissingOutputError(name))
+                for name, value in (
+                    ("scimProvisioningJobId", outputs.scim_job_path),
+                    ("scimServicePrincipalObjectId", outputs.scim_service_principal_object_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise CannotRunError(missing)
+            canary = Canary(
+                canary_user,
+                clients.graph,
+                clients.cloudflare,
+                verification,
+                verification._job_path(),
+                f"{verification._idp_path()}/scim/users",
+                settings.email_claim_name,
+                settings.scim.scope == "all",
+                lambda line: print(scrub(line, secrets()), file=progress),
+                runtime.sleep,
+            )
+        checks, found = await asyncio.gather(
+            verification.run(), canary.run() if canary else asyncio.sleep(0, []), return_exceptions=True
+        )
+        if isinstance(found, UnknownUserError):
+            raise CannotRunError([str(found)])
+        if isinstance(checks, BaseException):
+            raise checks
+        if isinstance(found, BaseException):
+            raise found
+        checks += [Check(f.id, f.title, Status(f.status), f.reason) for f in found]
     header = (
         f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
         f"team {outputs.team_domain}"
     )
-    secrets = [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
-    return Report(stack, header, tuple(checks)), secrets
+    return Report(stack, header, tuple(checks), canary.detail if canary else None), secrets()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -724,7 +793,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restart a quarantined provisioning job whose credentials validate; changes nothing else",
     )
+    parser.add_argument(
+        "--canary",
+        metavar="USER",
+        type=_canary_argument,
+        help="also provision this one user (UPN, mail or object ID) on demand, which sends their profile to "
+        "Cloudflare, and check they arrive with the email Access will see (docs/verify.md, --canary)",
+    )
     return parser
+
+
+def _canary_argument(text: str) -> str:
+    try:
+        return canary_subject(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(
@@ -738,7 +821,7 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime))
+        report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
         headline = needs.cannot_run("verify", args.stack)
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)

@@ -50,6 +50,8 @@ CLOUDFLARE_ACCESS_DOMAIN = "cloudflareaccess.com"
 CLOUDFLARE_CALLBACK_PATH = "/cdn-cgi/access/callback"
 MAX_SECRET_LIFETIME_DAYS = 730
 EMAIL_OPTIONAL_CLAIM = "email"
+# A copy of components/attribute_mappings.py's REQUIRED_USER_ATTRIBUTES.
+REQUIRED_USER_ATTRIBUTES = {'emails[type eq "work"].value': "mail"}
 
 # Resource type tokens as the engine reports them.
 APPLICATION = "azuread:index/application:Application"
@@ -58,6 +60,8 @@ APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
 APPLICATION_FROM_TEMPLATE = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 SYNCHRONIZATION_JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 IDENTITY_PROVIDER = "cloudflare:index/zeroTrustAccessIdentityProvider:ZeroTrustAccessIdentityProvider"
+# Every Python dynamic resource has this type; the attribute mappings are the one with `mappings`.
+DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"
 
 # Where each message sends the reader.
 GRAPH_PERMISSIONS_DOCS = "https://learn.microsoft.com/en-us/graph/permissions-reference"
@@ -221,6 +225,24 @@ def validate_identity_provider_pkce(args: ResourceValidationArgs, report_violati
         )
 
 
+def validate_scim_work_email(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Rule 5: managed SCIM attribute mappings send the work email from Entra's mail."""
+    if args.resource_type != DYNAMIC_RESOURCE:
+        return
+    known, mappings = _known(args.props, "mappings")
+    if not known or not isinstance(mappings, Mapping):
+        return
+    for target, required in REQUIRED_USER_ATTRIBUTES.items():
+        if mappings.get(target) != required:
+            report_violation(
+                f"The SCIM attribute mappings send {target} from {mappings.get(target)!r}, not {required}: "
+                "Cloudflare matches a provisioned user to the identity that signs in by this email, so the user's "
+                "SCIM groups would attach to another identity. Map it from mail (scim.userAttributes). "
+                f"See {CLOUDFLARE_ENTRA_DOCS}",
+                None,
+            )
+
+
 def _known(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     """(True, value) when the value is known; (False, None) while preview cannot know it yet."""
     try:
@@ -363,6 +385,12 @@ POLICIES: list[Policy] = [
         # Advisory by default (dev); prod makes it mandatory in policy/prod-config.json.
         enforcement_level=EnforcementLevel.ADVISORY,
         url=CLOUDFLARE_PKCE_DOCS,
+    ),
+    ResourceValidationPolicy(
+        name="scim-work-email-from-mail",
+        description="Managed SCIM attribute mappings send the work email from Entra's mail.",
+        validate=validate_scim_work_email,
+        url=CLOUDFLARE_ENTRA_DOCS,
     ),
     StackValidationPolicy(
         name="scim-job-on-non-gallery-app",

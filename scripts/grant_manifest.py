@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +219,18 @@ def _scim(settings: Settings) -> list[str]:
         "- E-mail when provisioning fails or is quarantined (scim.notificationEmail): "
         + (scim.notification_email or "none"),
         f"- Accidental deletions prevention (scim.deletionThreshold): {guard}",
+        *_user_attributes(scim.user_attributes),
         "",
+    ]
+
+
+def _user_attributes(mappings: Mapping[str, str]) -> list[str]:
+    """What Entra sends of each user, where the stack manages it."""
+    if not mappings:
+        return ["- User attributes sent (scim.userAttributes): Microsoft's default mappings, not managed by the stack"]
+    return [
+        "- User attributes sent (scim.userAttributes), SCIM attribute <- Entra source, kept so by every deployment:",
+        *(f"  - `{target}` <- `{source}`" for target, source in mappings.items()),
     ]
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote
 
 import httpx
 import respx
+from schema_fakes import FakeSchemaGraph
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE, CLOUDFLARE_TOKEN, GRAPH, GRAPH_TOKEN
 
 from components.constants import (
@@ -179,6 +180,8 @@ class FakeHandMadeSetup:
     )
     page_size: int = 1  # small, so every Graph list and Cloudflare list is paged
     requests: list[httpx.Request] = field(default_factory=list)
+    # The provisioning job's schema and its template's (Microsoft's defaults until a test edits one).
+    job_schema: FakeSchemaGraph = field(default_factory=FakeSchemaGraph)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -251,6 +254,9 @@ class FakeHandMadeSetup:
         return handler
 
     def install(self, router: respx.MockRouter) -> None:
+        # One set of granted permissions for every Graph call, the schema's included.
+        self.job_schema.permissions = self.graph_permissions
+        self.job_schema.install(router)
         graph = re.escape(GRAPH)
         query = r"(\?.*)?$"
         routes = [

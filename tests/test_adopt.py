@@ -29,6 +29,7 @@ from adopt_fakes import (
     FakeHandMadeSetup,
     filled_dev_stack,
 )
+from schema_fakes import attribute
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE_TOKEN, GRAPH_TOKEN, FakeCredential
 
 from components import adoption
@@ -431,3 +432,103 @@ def test_each_command_lists_exactly_the_permissions_its_code_names(command: str,
     source = (ROOT / "ops" / f"{command}.py").read_text()
     used = {getattr(permissions, name) for name in re.findall(r"permissions\.([A-Z_]+)\b", source)}
     assert used == set(listed)
+
+
+# --- attribute mappings changed by hand --------------------------------------------------------------
+
+COST_CENTER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"
+WORK_EMAIL = 'emails[type eq "work"].value'
+
+
+def customise(setup: FakeHandMadeSetup) -> None:
+    """What an administrator did in Provisioning > Mappings, on top of Microsoft's defaults."""
+    users = setup.job_schema.schema["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+    by_target = {item["targetAttributeName"]: item for item in users}
+    by_target["userName"]["source"] = attribute("mail")
+    by_target["name.formatted"]["source"] = {
+        "expression": 'Join(", ", [surname], [givenName])',
+        "name": "Join",
+        "parameters": [],
+        "type": "Function",
+    }
+    by_target[WORK_EMAIL]["source"] = attribute("userPrincipalName")
+    users.remove(by_target["title"])
+    users.append({**by_target["displayName"], "targetAttributeName": COST_CENTER, "source": attribute("department")})
+
+
+def test_microsofts_default_mappings_are_nothing_to_adopt(root: Path, router: respx.MockRouter) -> None:
+    result = report(root)
+    assert (result["userAttributes"], result["attributeMappingNotes"]) == ({}, [])
+
+
+def test_mappings_changed_by_hand_are_reported_as_user_attributes(
+    root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter
+) -> None:
+    customise(setup)
+    result = report(root)
+    assert result["userAttributes"] == {
+        "userName": "mail",
+        "name.formatted": 'Join(", ", [surname], [givenName])',
+        COST_CENTER: "department",
+    }
+    assert result["attributeMappingNotes"] == [
+        f"{WORK_EMAIL} <- userPrincipalName: not written; Cloudflare requires mail, which a deployment that "
+        "manages mappings writes",
+        "title: removed by hand; scim.userAttributes cannot remove a mapping, so it stays removed unless a "
+        "mapping for it is declared",
+    ]
+
+
+def test_write_adds_the_mappings_to_the_scim_object_and_they_validate(
+    root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter
+) -> None:
+    customise(setup)
+    path = root / "stacks" / "Pulumi.dev.yaml"
+    before = path.read_text()
+    assert run(root, "--write")[0] == 0
+    after = path.read_text()
+    assert all(line in after.splitlines() for line in before.splitlines())
+    assert after.count("userAttributes:") == 1
+    managed = settings_from_stack_file("dev", root).scim.user_attributes
+    assert managed["userName"] == "mail" and managed[COST_CENTER] == "department"
+    assert managed["name.formatted"] == 'Join(", ", [surname], [givenName])'
+    assert settings_from_stack_file("dev", root).scim.identity_update_behavior == "reauth"
+    assert run(root, "--write")[0] == 0
+    assert path.read_text() == after, "a second write changes nothing"
+
+
+def test_write_keeps_the_stack_files_own_mappings(
+    root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter
+) -> None:
+    customise(setup)
+    path = root / "stacks" / "Pulumi.dev.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "    identityUpdateBehavior: reauth\n",
+            "    identityUpdateBehavior: reauth\n    userAttributes:\n      userName: userPrincipalName\n\n",
+        )
+    )
+    assert run(root, "--write")[0] == 0
+    managed = settings_from_stack_file("dev", root).scim.user_attributes
+    assert managed["userName"] == "userPrincipalName" and managed[COST_CENTER] == "department"
+    assert path.read_text().count("userAttributes:") == 1
+
+
+def test_write_adds_a_scim_object_last_in_config_when_the_stack_file_has_none() -> None:
+    text = "config:\n  entra-cloudflare:teamName: acme\n  # kept\nother: 1\n"
+    written = adopt.replace_user_attributes(text, {WORK_EMAIL: "mail"})
+    assert written == (
+        "config:\n  entra-cloudflare:teamName: acme\n  # kept\n  entra-cloudflare:scim:\n    userAttributes:\n"
+        '      emails[type eq "work"].value: mail\nother: 1\n'
+    )
+    assert stack_yaml.load(written)["config"]["entra-cloudflare:scim"] == {"userAttributes": {WORK_EMAIL: "mail"}}
+
+
+def test_without_the_template_schema_the_mappings_are_not_compared(
+    root: Path, setup: FakeHandMadeSetup, router: respx.MockRouter
+) -> None:
+    customise(setup)
+    setup.job_schema.template_schema = {}
+    result = report(root)
+    assert result["userAttributes"] == {}
+    assert result["attributeMappingNotes"][0].startswith("attribute mappings not compared with the template")

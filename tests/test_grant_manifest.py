@@ -130,6 +130,25 @@ def test_turning_on_seat_deprovisioning_changes_exactly_one_line() -> None:
     assert added == ["- ... and removes the user's Zero Trust seat (scim.seatDeprovision): yes"]
 
 
+def test_declaring_a_mapping_lists_every_attribute_the_stack_manages() -> None:
+    raw = stack_config("dev")
+    mapped = copy.deepcopy(raw)
+    mapped["scim"]["userAttributes"] = {"userName": "mail"}
+
+    removed, added = changed_lines(render(raw), render(mapped))
+
+    assert removed == [
+        "- User attributes sent (scim.userAttributes): Microsoft's default mappings, not managed by the stack"
+    ]
+    assert added == [
+        "- User attributes sent (scim.userAttributes), SCIM attribute <- Entra source, kept so by every deployment:",
+        '  - `emails[type eq "work"].value` <- `mail`',
+        "  - `name.givenName` <- `givenName`",
+        "  - `name.familyName` <- `surname`",
+        "  - `userName` <- `mail`",
+    ]
+
+
 def test_every_graph_scope_is_its_own_line_with_admin_consent() -> None:
     manifest = render(stack_config("dev"))
     scope_lines = [line for line in manifest.splitlines() if "delegated, admin consent for all users" in line]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import PROJECT, ProgramRun, reveal, run_program, stack_file_config
+from harness import PROJECT, ProgramRun, minimal_config, reveal, run_program, stack_file_config
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -25,7 +25,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from components import constants
+from components import attribute_mappings, constants
 from policy import rules
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
@@ -137,6 +137,10 @@ def test_pack_constants_equal_the_stacks_constants() -> None:
         "EMAIL_OPTIONAL_CLAIM",
     ):
         assert getattr(rules, name) == getattr(constants, name), f"policy/rules.py {name} differs from constants"
+
+
+def test_pack_copy_of_the_required_mapping_equals_the_stacks() -> None:
+    assert rules.REQUIRED_USER_ATTRIBUTES == attribute_mappings.REQUIRED_USER_ATTRIBUTES
 
 
 # --- rule 1: scopes --------------------------------------------------------------------------
@@ -503,11 +507,11 @@ def prod_config() -> dict[str, Any]:
 
 def test_pack_has_one_policy_per_rule_each_linking_its_documentation() -> None:
     policies = policies_by_name()
-    assert len(policies) == 8
+    assert len(policies) == 9
     for policy in policies.values():
         assert policy.url is not None
         assert policy.url.startswith("https://")
-    assert sum(isinstance(policy, ResourceValidationPolicy) for policy in policies.values()) == 7
+    assert sum(isinstance(policy, ResourceValidationPolicy) for policy in policies.values()) == 8
 
 
 def test_prod_config_makes_every_policy_mandatory_with_known_settings() -> None:
@@ -596,3 +600,37 @@ def test_program_with_pkce_off_and_no_protection_fails_the_prod_rules() -> None:
     violated = {message.split(":", 1)[0] for message in pack_violations(run, prod_config())}
 
     assert violated == {"identity-provider-pkce", "identity-objects-protected"}
+
+
+# --- rule 5: the work email of managed attribute mappings ----------------------------------------------
+
+
+def attribute_mappings_props(work_email: str | None) -> dict[str, Any]:
+    mappings = {"userName": "mail", "name.givenName": "givenName"}
+    if work_email is not None:
+        mappings['emails[type eq "work"].value'] = work_email
+    return {"job": "/servicePrincipals/5c/synchronization/jobs/scim.1", "mappings": mappings, "__provider": "x"}
+
+
+def test_work_email_from_mail_passes() -> None:
+    args = resource_args(rules.DYNAMIC_RESOURCE, attribute_mappings_props("mail"))
+    assert run(rules.validate_scim_work_email, args) == []
+
+
+@pytest.mark.parametrize("work_email", ["userPrincipalName", None])
+def test_work_email_from_anything_else_is_rejected(work_email: str | None) -> None:
+    args = resource_args(rules.DYNAMIC_RESOURCE, attribute_mappings_props(work_email))
+    messages = run(rules.validate_scim_work_email, args).messages
+    assert len(messages) == 1 and f"from {work_email!r}, not mail" in messages[0]
+
+
+def test_work_email_rule_ignores_other_dynamic_resources() -> None:
+    args = resource_args(rules.DYNAMIC_RESOURCE, {"__provider": "x", "name": "something else"})
+    assert run(rules.validate_scim_work_email, args) == []
+
+
+def test_the_programs_attribute_mappings_pass_the_work_email_rule() -> None:
+    run_result = run_program({**minimal_config(), "scim": {"userAttributes": {"userName": "mail"}}})
+    resource = run_result.one(rules.DYNAMIC_RESOURCE)
+    args = resource_args(rules.DYNAMIC_RESOURCE, reveal(resource.inputs))
+    assert run(rules.validate_scim_work_email, args) == []

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -96,13 +97,18 @@ def run_verify(
     credential: Any = "fake",
     now: datetime = NOW,
     json_output: bool = True,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    edit_stack: Callable[[str], str] = lambda text: text,
 ) -> Result:
+    """`sleep`: the runtime's (default: record and return at once); `edit_stack`: changes the stack file's text."""
     tenant = tenant or FakeTenant()
     bin_dir = write_project(
         tmp_path,
         outputs=(outputs if outputs is not None else stack_outputs()) if deployed else None,
         export=(export if export is not None else stack_export()) if deployed else None,
     )
+    stack_file = tmp_path / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(edit_stack(stack_file.read_text()))
     # An empty passphrase is one Pulumi accepts; the fake CLI never asks for it.
     environ = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
@@ -113,13 +119,13 @@ def run_verify(
     environ.update(env or {})
     sleeps: list[float] = []
 
-    async def sleep(seconds: float) -> None:
+    async def record(seconds: float) -> None:
         sleeps.append(seconds)
 
     runtime = Runtime(
         environ=environ,
         credential=FakeCredential() if credential == "fake" else credential,
-        sleep=sleep,
+        sleep=sleep or record,
         now=lambda: now,
         root=tmp_path,
     )

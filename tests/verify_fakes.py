@@ -360,14 +360,16 @@ class FakeTenant:
                 return denied
             skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
             page = principals[skip : skip + self.page_size]
-            body: dict[str, Any] = {
-                "value": [{"principalId": p, "principalType": "Group", "appRoleId": "x"} for p in page]
-            }
+            body: dict[str, Any] = {"value": [self.assignment(p) for p in page]}
             if skip + self.page_size < len(principals):
                 body["@odata.nextLink"] = f"{GRAPH}{base}/appRoleAssignedTo?$skiptoken={skip + self.page_size}"
             return httpx.Response(200, json=body)
 
         return handler
+
+    def assignment(self, principal_id: str) -> dict[str, Any]:
+        """One appRoleAssignment of an app; the stack's assignments are groups."""
+        return {"principalId": principal_id, "principalType": "Group", "appRoleId": "x"}
 
     def _job(self, request: httpx.Request, **_: Any) -> httpx.Response:
         denied = self._graph_denied(request, "Synchronization.Read.All")
@@ -560,15 +562,17 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
 PAGED = ("login_assignments", "scim_assignments", "scim_users", "scim_groups")
 
 
-def longest_chain(calls: list[str]) -> int:
+def longest_chain(
+    calls: list[str], depends_on: dict[str, tuple[str, ...]] = DEPENDS_ON, paged: tuple[str, ...] = PAGED
+) -> int:
     """Calls in the longest chain of dependent calls among `calls` (pages of one list follow each other)."""
     made = Counter(calls)
     depth: dict[str, int] = {}
 
     def chain(name: str) -> int:
         if name not in depth:
-            before = max((chain(d) for d in DEPENDS_ON.get(name, ()) if made[d] or d == "sign_in"), default=0)
-            depth[name] = before + (made[name] if name in PAGED else 1)
+            before = max((chain(d) for d in depends_on.get(name, ()) if made[d] or d == "sign_in"), default=0)
+            depth[name] = before + (made[name] if name in paged else 1)
         return depth[name]
 
     return max((chain(name) for name in made), default=0)

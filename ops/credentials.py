@@ -149,6 +149,9 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
     tenant_id = _env(environ, "ARM_TENANT_ID")
     authority = endpoints.login_url
     if _env(environ, "ARM_USE_MSI").lower() in _TRUE:
+        # The azuread provider's managed identity guide: "the tenant ID must also be specified".
+        if not tenant_id:
+            raise CredentialsError(["ARM_TENANT_ID: the tenant of the managed identity (ARM_USE_MSI)"])
         return ManagedIdentityCredential(client_id=client_id or None)
     if client_id:
         if not tenant_id:
@@ -190,8 +193,8 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
         raise CredentialsError(
             [
                 "Entra credentials: neither ARM_* variables nor the Azure CLI: set ARM_CLIENT_ID and ARM_TENANT_ID "
-                "with ARM_USE_OIDC, ARM_CLIENT_SECRET or ARM_CLIENT_CERTIFICATE_PATH, or ARM_USE_MSI=true on "
-                f"an Azure machine; or install the Azure CLI ({AZURE_CLI_INSTALL_URL}) and run "
+                "with ARM_USE_OIDC, ARM_CLIENT_SECRET or ARM_CLIENT_CERTIFICATE_PATH, or ARM_USE_MSI=true and "
+                f"ARM_TENANT_ID on an Azure machine; or install the Azure CLI ({AZURE_CLI_INSTALL_URL}) and run "
                 "'az login --allow-no-subscriptions' (docs/verify.md, Environment variables)"
             ]
         )

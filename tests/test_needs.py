@@ -15,7 +15,7 @@ STACK_FILE = (
     "  entra-cloudflare:teamName: acme-test\n"
     "  entra-cloudflare:signInGroups: [Engineering]\n"
 )
-MANAGED_IDENTITY = {"CLOUDFLARE_API_TOKEN": "t", "ARM_USE_MSI": "true", "PATH": "/nonexistent"}
+MANAGED_IDENTITY = {"CLOUDFLARE_API_TOKEN": "t", "ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "PATH": "/nonexistent"}
 
 
 @pytest.fixture

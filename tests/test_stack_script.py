@@ -192,9 +192,13 @@ def test_a_signed_in_azure_cli_is_enough(tmp_path: Path) -> None:
     assert project.log("pulumi")[-1] == f"preview --policy-pack policy {STRICT} --diff --stack qa"
 
 
-def test_a_managed_identity_is_accepted(tmp_path: Path) -> None:
+def test_a_managed_identity_is_accepted_with_its_tenant(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
-    result = project.run("up", "qa", **TOKEN, ARM_USE_MSI="true", PULUMI_CONFIG_PASSPHRASE="")
+    without_tenant = project.run("up", "qa", **TOKEN, ARM_USE_MSI="true", PULUMI_CONFIG_PASSPHRASE="")
+    assert without_tenant.returncode == 2
+    assert problems(without_tenant.stderr) == ["ARM_TENANT_ID: the tenant of the managed identity (ARM_USE_MSI)"]
+    tenant = SERVICE_PRINCIPAL["ARM_TENANT_ID"]
+    result = project.run("up", "qa", **TOKEN, ARM_USE_MSI="true", ARM_TENANT_ID=tenant, PULUMI_CONFIG_PASSPHRASE="")
     assert result.returncode == 0, result.stderr
     assert project.log("pulumi")[-1] == f"up --policy-pack policy {STRICT} --stack qa"
 

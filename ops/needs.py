@@ -128,16 +128,17 @@ def check(
             if signs_in_with_azure_cli(environ):
                 problems += azure_cli_sign_in_problems(environ)
     backend = backend_env(environ, root)["PULUMI_BACKEND_URL"]
-    if (
-        Need.PASSPHRASE in needs
-        and passphrase_needed(_secrets_provider(stack, root), backend)
-        and PASSPHRASE_ENV not in environ
-        and not environ.get(PASSPHRASE_FILE_ENV)
-    ):
-        problems.append(
-            f"{PASSPHRASE_ENV} (or {PASSPHRASE_FILE_ENV}): the passphrase that encrypts the client secret in "
-            f"the state on {backend}; keep it safe"
-        )
+    if Need.PASSPHRASE in needs and passphrase_needed(_secrets_provider(stack, root), backend):
+        passphrase_file = environ.get(PASSPHRASE_FILE_ENV)
+        if passphrase_file and not Path(passphrase_file).is_file():
+            problems.append(
+                f"{PASSPHRASE_FILE_ENV}={passphrase_file!r} names no file: point it at the passphrase's file"
+            )
+        elif PASSPHRASE_ENV not in environ and not passphrase_file:
+            problems.append(
+                f"{PASSPHRASE_ENV} (or {PASSPHRASE_FILE_ENV}): the passphrase that encrypts the client secret in "
+                f"the state on {backend}; keep it safe"
+            )
     if Need.PULUMI_CLI in needs and not cli_provided and shutil.which("pulumi", path=environ.get("PATH")) is None:
         problems.append(
             "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) "

@@ -76,3 +76,13 @@ def test_bad_config_and_missing_pieces_come_in_one_list(root: Path) -> None:
     assert problems[1].endswith("(docs/adopt.md, Before you start)")
     assert problems[2].startswith("Entra credentials: neither ARM_* variables nor the Azure CLI")
     assert len(problems) == 3
+
+
+def test_a_passphrase_file_that_is_not_there_is_named(root: Path) -> None:
+    environ = {**MANAGED_IDENTITY, "PULUMI_CONFIG_PASSPHRASE_FILE": str(root / "missing")}
+    _, problems = check("up", "qa", environ, root, cli_provided=True)
+    assert problems == [
+        f"PULUMI_CONFIG_PASSPHRASE_FILE={str(root / 'missing')!r} names no file: point it at the passphrase's file"
+    ]
+    (root / "missing").write_text("secret\n")
+    assert check("up", "qa", environ, root, cli_provided=True)[1] == []

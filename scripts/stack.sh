@@ -27,8 +27,10 @@ stack=$2
 shift 2
 python=${VENV_PYTHON:-venv/bin/python}
 
+# The same headline as ops/needs.py's cannot_run.
 fail() {
-  printf 'Cannot %s stack %s:\n' "$action" "$stack" >&2
+  if [ "$action" = adopt ]; then verb="adopt into"; else verb=$action; fi
+  printf 'Cannot %s stack %s:\n' "$verb" "$stack" >&2
   printf '  - %s\n' "$@" >&2
   exit 2
 }

@@ -79,6 +79,11 @@ CLOUDFLARE_CALLBACK_PATH: Final = "/cdn-cgi/access/callback"
 # Source: Entra docs, "Add a client secret".
 MAX_SECRET_LIFETIME_DAYS: Final = 730
 ADVISED_SECRET_LIFETIME_DAYS: Final = 365
+# The strict policy config's limit (policy/prod-config.json, client-secret-end-date
+# maxLifetimeDays; the pack cannot import this module, so tests/test_settings.py ties the two). A
+# production stack's rotation plus grace must stay within it, or the policy refuses the secret
+# made at the start of each window.
+PRODUCTION_SECRET_LIFETIME_DAYS: Final = 365
 
 # Longest display name Entra accepts for an application (and a group). Confidence medium: Graph
 # v1.0 application resource, displayName "Maximum length is 256 characters".

@@ -29,6 +29,7 @@ from components.constants import (
     CLOUDFLARE_NAME_MAX_LENGTH,
     ENTRA_DISPLAY_NAME_MAX_LENGTH,
     MAX_SECRET_LIFETIME_DAYS,
+    PRODUCTION_SECRET_LIFETIME_DAYS,
 )
 from components.group_names import GroupNameError, GroupRef, parse_group, slug
 from config.stack_files import PROJECT_NAME, ROOT, read_stack_config, stack_file
@@ -98,6 +99,20 @@ _SHOWN_LENGTH = 120
 # may hold a credential, so its value is never echoed.
 UNREAD_VALUE = "<not shown: an unknown key's value may be a credential>"
 NOT_SHOWN = "<not shown>"
+# A boolean written as text, as `pulumi config set k true` stores it: exactly the texts the
+# program's SDK reads as booleans (pulumi/config.py, Config.get_bool). Any other text (`"TRUE"`,
+# `"yes"`, `" true"`) is refused, though unquoted YAML 1.2 `TRUE` is a boolean (config/stack_yaml.py).
+BOOLEAN_TEXT = {"true": True, "True": True, "false": False, "False": False}
+
+
+class _Missing:
+    """The value of a Problem about a key that is not there: shown as `missing`, not as `got None`."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
 
 SPEC = "entracf:key"
 
@@ -306,7 +321,8 @@ class Settings:
         "boolean",
         "A production stack: every preview and deployment of it runs the policy pack with the strict "
         "production config, CI deploys it only through a protected environment, and its rotation plus "
-        "grace may not exceed the strict policy's secret lifetime. On unless a stack file turns it off.",
+        f"grace may not exceed the strict policy's secret lifetime ({PRODUCTION_SECRET_LIFETIME_DAYS} days). "
+        "On unless a stack file turns it off.",
         default=True,
     )
     protect: bool = key(
@@ -336,8 +352,10 @@ class Settings:
     secret_grace_days: int = key(
         "secretGraceDays",
         "integer",
-        "Days a secret stays valid after its window ends. Rotation plus grace may not exceed 730 days "
-        "(24 months); above 365 days the deployment warns.",
+        "Days a secret stays valid after its window ends. Rotation plus grace may not exceed "
+        f"{PRODUCTION_SECRET_LIFETIME_DAYS} days in a production stack (the strict policy's limit), nor "
+        f"{MAX_SECRET_LIFETIME_DAYS} days (24 months, Microsoft's) in another, which is warned about above "
+        f"{ADVISED_SECRET_LIFETIME_DAYS} days.",
         default=30,
         minimum=1,
         unit="days",
@@ -376,11 +394,13 @@ class Problem:
         if len(key) > _SHOWN_LENGTH:
             key = f"{key[:_SHOWN_LENGTH]}... ({len(self.key)} characters)"
         shown = repr(self.value)
-        if len(shown) > _SHOWN_LENGTH:
+        if len(shown) > _SHOWN_LENGTH and self.value is not MISSING:
             size = (
                 f"{len(self.value)} characters" if isinstance(self.value, str) else f"{len(shown)} characters as text"
             )
             shown = f"{shown[:_SHOWN_LENGTH]}... ({size})"
+        if self.value is MISSING:
+            return f"{key}: missing; expected {self.expected}"
         return f"{key}: got {shown}; expected {self.expected}"
 
 
@@ -440,7 +460,7 @@ class _Reader:
         """The value of one key, type-checked against its spec; the default when left out or wrong."""
         if raw is None:
             if spec.required:
-                self.fail(key, None, f"{spec.pattern_expected or spec.description}; it is required")
+                self.fail(key, MISSING, f"{spec.pattern_expected or spec.description}; it is required")
             return spec.default
         value = _decode(raw, spec.kind)
         if spec.kind == "secret":
@@ -464,6 +484,9 @@ class _Reader:
             return value if self.allow_placeholders else spec.default
         expected_type, expected = _KIND_CHECKS[spec.kind]
         if not isinstance(value, expected_type) or (spec.kind == "integer" and isinstance(value, bool)):
+            if spec.kind == "boolean" and isinstance(value, str):
+                texts = ", ".join(f'"{text}"' for text in BOOLEAN_TEXT)
+                expected += f" (as quoted text only {texts}: what Pulumi's Config.get_bool reads)"
             self.fail(key, value, expected)
             return spec.default
         if isinstance(value, dict):
@@ -484,14 +507,19 @@ class _Reader:
             self.fail(key, text, f"text without control or invisible characters; it holds {hidden}")
         return hidden is None
 
+    def trimmed(self, key: str, text: str) -> bool:
+        """True when `text` has no space at its start or end; reported otherwise."""
+        if text != text.strip():
+            self.fail(key, text, "no spaces at the start or end (Entra and Cloudflare keep them, which hides them)")
+        return text == text.strip()
+
     def rules(self, key: str, value: Any, spec: KeySpec) -> Any:
         if spec.kind == "string" and not value.strip():
             self.fail(key, value, "a non-empty string, or the key left out")
             return spec.default
         if spec.kind == "string" and not self.visible(key, value):
             return spec.default
-        if spec.kind == "string" and value != value.strip():
-            self.fail(key, value, "no spaces at the start or end (Entra and Cloudflare keep them, which hides them)")
+        if spec.kind == "string" and not self.trimmed(key, value):
             return spec.default
         if spec.enum and value not in spec.enum:
             suffix = "" if spec.default is not None else ", or the key left out"
@@ -515,10 +543,14 @@ class _Reader:
         for name in raw:
             if name in known:
                 continue
-            parent, _, child = name.partition(":")
-            if child and parent in known:
+            # `scim.enabled` (or `scim:enabled`) as one key: Pulumi's `a.b` paths are a CLI notation
+            # (`--path`); in the stack file the child is written under its object.
+            nested = re.fullmatch(r"([^.:]+)[.:](.+)", name, re.DOTALL)
+            if nested and nested[1] in known:
+                parent, child = nested[1], nested[2]
                 hint = (
-                    f"{prefix}{parent}.{child} is written nested, under {prefix}{parent} (`pulumi config set --path`); "
+                    f"{prefix}{parent}.{child} is written nested, under {prefix}{parent}: `{parent}:` with `{child}:` "
+                    f"indented below it (`pulumi config set --path {prefix}{parent}.{child} <value>` writes it so); "
                 )
             else:
                 guess = difflib.get_close_matches(name, known, n=1)
@@ -536,10 +568,10 @@ class _Reader:
             return None
         if self.placeholder(key, item, spec, "the display name or object ID of one of your Entra groups"):
             return GroupRef(item.strip()) if self.allow_placeholders else None
-        if not self.visible(key, item):
+        if not self.visible(key, item) or not self.trimmed(key, item):
             return None
         try:
-            ref = parse_group(item.strip())
+            ref = parse_group(item)
         except GroupNameError as error:
             self.fail(key, item, str(error))
             return None
@@ -564,6 +596,8 @@ def _decode(raw: Any, kind: str) -> Any:
     """Pulumi hands non-string config to programs as JSON text; accept both that and YAML types."""
     if kind in ("string", "secret") or not isinstance(raw, str):
         return raw
+    if kind == "boolean":
+        return BOOLEAN_TEXT.get(raw, raw)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
@@ -601,7 +635,7 @@ def load_settings(
         read.fail("scimSecret", "<secret>", "no scimSecret while scim.enabled is false")
     values["access_groups"] = _access_groups(read, values["access_groups"], values["support_groups"])
     values["warnings"] = (
-        *_rotation(read, values["secret_rotation_days"], values["secret_grace_days"]),
+        *_rotation(read, values["secret_rotation_days"], values["secret_grace_days"], production=values["production"]),
         *_group_parity(values["sign_in_groups"], values["scim"]),
     )
     values["login_app_name"] = values["login_app_name"] or f"Cloudflare Access ({stack})"
@@ -737,9 +771,18 @@ def _user_attributes(read: _Reader, raw: Mapping[str, Any]) -> dict[str, str]:
     return attribute_mappings.effective_user_attributes(declared)
 
 
-def _rotation(read: _Reader, rotation_days: int, grace_days: int) -> tuple[str, ...]:
+def _rotation(read: _Reader, rotation_days: int, grace_days: int, *, production: bool) -> tuple[str, ...]:
     lifetime = rotation_days + grace_days
-    if lifetime > MAX_SECRET_LIFETIME_DAYS:
+    if production and lifetime > PRODUCTION_SECRET_LIFETIME_DAYS:
+        read.fail(
+            "secretRotationDays + secretGraceDays",
+            lifetime,
+            f"at most {PRODUCTION_SECRET_LIFETIME_DAYS} days in a production stack (here secretRotationDays "
+            f"{rotation_days} + secretGraceDays {grace_days}): the strict policy config "
+            f"(policy/prod-config.json, maxLifetimeDays {PRODUCTION_SECRET_LIFETIME_DAYS}) refuses a longer-lived "
+            "secret, which is the one each new rotation window makes; shorten either, or set production: false",
+        )
+    elif lifetime > MAX_SECRET_LIFETIME_DAYS:
         read.fail(
             "secretRotationDays + secretGraceDays",
             lifetime,
@@ -794,7 +837,7 @@ def _access_groups(read: _Reader, raw: Mapping[str, Any], support_groups: bool) 
             if read.allow_placeholders:
                 groups[name] = read.group(key, item, spec) or GroupRef(str(item))
             continue
-        if not read.visible(key, name):
+        if not read.visible(key, name) or not read.trimmed(key, name):
             continue
         folded = slug(name)
         if folded in seen:
@@ -808,7 +851,7 @@ def _access_groups(read: _Reader, raw: Mapping[str, Any], support_groups: bool) 
         seen[folded] = name
         ref = read.group(key, item, spec)
         if ref is not None:
-            groups[name.strip()] = ref
+            groups[name] = ref
     if groups and not support_groups:
         read.fail(
             "accessGroups",

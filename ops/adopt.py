@@ -705,8 +705,10 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     result = Discovery(stack, settings.cloudflare_account_id)
-    async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
-        await sign_in(graph_token)
+    async with httpx.AsyncClient(
+        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
+    ) as http:
+        await sign_in(graph_token, endpoints, runtime.environ)
         discoverer = Discoverer(
             settings,
             GraphClient(http, endpoints.graph_url, graph_token, retry),

@@ -1,15 +1,17 @@
 """One small REST client for Microsoft Graph, the Entra token endpoint and the Cloudflare API.
 
 Shared by `ops.verify` (make verify) and the adoption command. For every call it:
-- retries 429 (honouring `Retry-After`), transient 5xx and network errors with bounded backoff;
-  the sleep is injectable so tests run instantly;
+- retries 429 (honouring `Retry-After`), transient 5xx, refused connections and timeouts with
+  bounded backoff; the sleep is injectable so tests run instantly. A certificate or DNS failure is
+  not retried: it becomes a `NetworkError` naming the host and the cause at once;
 - follows paging: Graph `@odata.nextLink`, Cloudflare `result_info` (page / total_pages);
 - turns 401 and 403 into `PermissionDeniedError`, naming the permission the caller says the call needs;
 - parses each service's error body (Graph `{"error": {code, message}}`, Cloudflare
   `{"success": false, "errors": [{code, message}]}`, the token endpoint's `error_description`)
   into `ApiError`;
 - never puts a token or secret in an exception message, log line or repr: tokens live in
-  `Secret` objects, and every error text is scrubbed of the tokens the client has used.
+  `Secret` objects, and every error text is scrubbed (of the values the client has used and of
+  anything shaped like a token) before it is shortened.
 
 All calls are async (httpx.AsyncClient), so independent ones run concurrently.
 """
@@ -19,13 +21,17 @@ from __future__ import annotations
 import asyncio
 import builtins
 import random
+import re
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Protocol
-from urllib.parse import urlsplit
+from enum import StrEnum
+from typing import Any, ClassVar, Final, Protocol
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 
@@ -33,6 +39,11 @@ from ops.permissions import Permission
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# The one variable that makes every ops command trust a corporate (TLS-inspecting) CA; mapped onto
+# httpx and azure-identity in ops/credentials.py.
+CA_BUNDLE_ENV: Final = "ENTRA_CF_CA_BUNDLE"
+# How long a quoted response may be in a message, counted after secrets were scrubbed.
+MESSAGE_LIMIT: Final = 300
 
 
 class Secret:
@@ -55,12 +66,44 @@ class Secret:
         return bool(self._value)
 
 
+# What a secret looks like when a service echoes one the client never knew (a token Entra issued,
+# a signed assertion): scrubbed by shape, in addition to the known values.
+_SECRET_SHAPES: Final = (
+    # A JWT: base64url JSON header ("eyJ"), payload and signature, dot-separated.
+    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?"), "***"),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***"),
+    # A form field or JSON member that carries a credential: `client_secret=...`, `"access_token": "..."`.
+    (
+        re.compile(
+            r"(?i)\b((?:client_secret|client_assertion|access_token|refresh_token|id_token|secrettoken|"
+            r"password|assertion)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;}\\]+"
+        ),
+        r"\1***",
+    ),
+)
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every given secret value replaced by ***; a last guard for error messages."""
-    for value in secrets:
-        if value:
-            text = text.replace(value, "***")
+    """`text` with every given secret value (also URL-encoded) and anything shaped like a token
+    replaced by ***; a guard for every message that can quote a response."""
+    values = {form for value in secrets if value for form in (value, quote_plus(value), quote(value, safe=""))}
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, "***")
+    for shape, replacement in _SECRET_SHAPES:
+        text = shape.sub(replacement, text)
     return text
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The first line of `text`, at most `limit` characters. Only ever on scrubbed text: a cut
+    through a secret would leave a piece that no longer matches its value."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def quoted(text: str, secrets: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:
+    """A response's text made fit for a message: scrubbed first, then shortened."""
+    return shorten(scrub(text, secrets), limit)
 
 
 class ApiError(Exception):
@@ -81,6 +124,8 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+        # Which of its caller's shared calls failed (ops.verify names the check that owns it).
+        self.call: str | None = None
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -105,11 +150,104 @@ class NotFoundError(ApiError):
     """404: the object does not exist (or is not visible to these credentials)."""
 
 
+class NetworkCause(StrEnum):
+    """Why no answer came, in the words an operator acts on."""
+
+    CERTIFICATE = "its TLS certificate is not trusted"
+    DNS = "its name does not resolve (DNS)"
+    CONNECT = "the connection failed"
+    TIMEOUT = "it did not answer in time"
+
+
+RETRIED_CAUSES: Final = frozenset({NetworkCause.CONNECT, NetworkCause.TIMEOUT})
+
+# Words of the resolver and TLS errors, for exceptions that carry only text (a wrapped error).
+_DNS_WORDS: Final = (
+    "getaddrinfo",
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "name resolution",
+)
+_CERTIFICATE_WORDS: Final = ("certificate_verify_failed", "certificate verify failed", "self-signed certificate")
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and every error behind it (`raise from`, azure-core's `inner_exception`, urllib3's `reason`)."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        link = pending.pop()
+        if link is None or any(link is known for known in seen):
+            continue
+        seen.append(link)
+        pending += [link.__cause__, link.__context__]
+        for attribute in ("inner_exception", "reason"):
+            behind = getattr(link, attribute, None)
+            if isinstance(behind, BaseException):
+                pending.append(behind)
+        pending += [arg for arg in link.args if isinstance(arg, BaseException)]
+    return seen
+
+
+def network_cause(error: BaseException) -> tuple[NetworkCause, str] | None:
+    """(cause, detail) when `error` is a failure to reach a host, else None."""
+    chain = _chain(error)
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return NetworkCause.CERTIFICATE, str(link.verify_message or link.reason or link)
+    for link in chain:
+        if isinstance(link, socket.gaierror):
+            return NetworkCause.DNS, str(link.strerror or link)
+    for cause, words in ((NetworkCause.CERTIFICATE, _CERTIFICATE_WORDS), (NetworkCause.DNS, _DNS_WORDS)):
+        for link in chain:
+            if any(word in str(link).lower() for word in words):
+                return cause, shorten(str(link), 160)
+    for link in chain:
+        # urllib3's timeouts (under azure-identity) are not the built-in TimeoutError: known by text.
+        if isinstance(link, httpx.TimeoutException | TimeoutError) or "timed out" in str(link).lower():
+            return NetworkCause.TIMEOUT, type(link).__name__
+    for link in chain:
+        if isinstance(link, ConnectionRefusedError) or "connection refused" in str(link).lower():
+            return NetworkCause.CONNECT, "connection refused"
+    for link in chain:
+        if isinstance(link, httpx.TransportError | ConnectionError | ssl.SSLError):
+            return NetworkCause.CONNECT, shorten(str(link), 120) or type(link).__name__
+    return None
+
+
+def unreachable_text(host: str, cause: NetworkCause, detail: str) -> str:
+    """One line naming the host and why it could not be reached; never a verdict on a check."""
+    text = f"cannot reach {host}: {cause.value} ({detail})"
+    if cause is NetworkCause.CERTIFICATE:
+        text += (
+            f"; if a proxy inspects TLS, set {CA_BUNDLE_ENV} to its CA bundle (docs/verify.md, "
+            "Network, proxies and TLS)"
+        )
+    return text
+
+
+class NetworkError(ApiError):
+    """No answer at all: the host could not be reached (certificate, DNS, connection, timeout)."""
+
+    def __init__(self, service: str, method: str, path: str, host: str, cause: NetworkCause, detail: str):
+        self.host = host
+        self.cause = cause
+        self.detail = detail
+        super().__init__(service, method, path, None, None, unreachable_text(host, cause, detail))
+
+    def describe(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries: at most `attempts` tries and `total_delay` seconds of sleep per call."""
 
     attempts: int = 5
+    # A refused connection or a timeout is worth fewer tries than a throttled answer.
+    network_attempts: int = 3
     base_delay: float = 0.5
     max_delay: float = 10.0
     total_delay: float = 30.0
@@ -201,11 +339,6 @@ class CredentialToken:
         return f"CredentialToken(scope={self._scope!r})"
 
 
-def _first_line(text: str, limit: int = 300) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:limit]
-
-
 class RestClient:
     """Shared transport logic; `GraphClient`, `CloudflareClient` and `EntraLoginClient` add each API's shape."""
 
@@ -228,17 +361,18 @@ class RestClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("https://", "http://")) else f"{self.base_url}/{path.lstrip('/')}"
 
-    def _scrub(self, text: str) -> str:
+    def _quoted(self, text: str) -> str:
+        """A service's text for a message: scrubbed of the values this client used, then shortened."""
         values = [secret.reveal() for secret in self.secrets]
         if self.token is not None:
             values += self.token.known_values()
-        return scrub(text, values)
+        return quoted(text, values)
 
     def needs_text(self, permission: Permission | str) -> str:
         return str(permission)
 
     def parse_error(self, body: Any) -> tuple[str | None, str]:
-        """(code, message) from an error body; subclasses know their service's shape."""
+        """(code, whole message) from an error body; subclasses know their service's shape."""
         return None, ""
 
     def _error(self, response: httpx.Response, method: str, path: str, permission: Permission | str) -> ApiError:
@@ -247,7 +381,7 @@ class RestClient:
         except ValueError:
             body = None
         code, message = self.parse_error(body)
-        message = self._scrub(message or response.reason_phrase or "error")
+        message = self._quoted(message or response.reason_phrase or "error")
         if response.status_code in (401, 403):
             return PermissionDeniedError(
                 self.service, method, path, response.status_code, code, message, self.needs_text(permission)
@@ -276,16 +410,16 @@ class RestClient:
             try:
                 response = await self.http.request(method, url, params=params, json=json, data=data, headers=headers)
             except httpx.TransportError as error:
+                cause, detail = network_cause(error) or (NetworkCause.CONNECT, type(error).__name__)
                 delay = self.retry.backoff(attempt)
-                if attempt == self.retry.attempts or slept + delay > self.retry.total_delay:
-                    raise ApiError(
-                        self.service,
-                        method,
-                        shown,
-                        None,
-                        None,
-                        f"network error after {attempt} attempt(s): {type(error).__name__}",
-                    ) from None
+                if (
+                    cause not in RETRIED_CAUSES
+                    or attempt >= min(self.retry.attempts, self.retry.network_attempts)
+                    or slept + delay > self.retry.total_delay
+                ):
+                    tries = f", {attempt} attempts" if attempt > 1 else ""
+                    host = urlsplit(url).netloc
+                    raise NetworkError(self.service, method, shown, host, cause, f"{detail}{tries}") from None
                 await self.retry.sleep(delay)
                 slept += delay
                 continue
@@ -321,7 +455,7 @@ class GraphClient(RestClient):
     def parse_error(self, body: Any) -> tuple[str | None, str]:
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
-            return error.get("code"), _first_line(str(error.get("message") or ""))
+            return error.get("code"), str(error.get("message") or "")
         return None, ""
 
     async def get(self, path: str, *, permission: Permission | str, params: Mapping[str, Any] | None = None) -> Any:
@@ -390,7 +524,7 @@ class CloudflareClient(RestClient):
             first = errors[0] if isinstance(errors[0], dict) else {}
             messages = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict))
             code = first.get("code")
-            return (str(code) if code is not None else None), _first_line(messages)
+            return (str(code) if code is not None else None), messages
         return None, ""
 
     async def envelope(
@@ -408,7 +542,7 @@ class CloudflareClient(RestClient):
         if isinstance(body, dict) and body.get("success") is False:
             code, message = self.parse_error(body)
             raise ApiError(
-                self.service, method, urlsplit(self.url(path)).path, response.status_code, code, self._scrub(message)
+                self.service, method, urlsplit(self.url(path)).path, response.status_code, code, self._quoted(message)
             )
         return body if isinstance(body, dict) else {"result": body}
 
@@ -461,7 +595,7 @@ class EntraLoginClient(RestClient):
 
     def parse_error(self, body: Any) -> tuple[str | None, str]:
         if isinstance(body, dict):
-            return body.get("error"), _first_line(str(body.get("error_description") or ""))
+            return body.get("error"), str(body.get("error_description") or "")
         return None, ""
 
     async def client_credentials(self, tenant_id: str, client_id: str, client_secret: Secret, scope: str) -> None:
@@ -469,7 +603,7 @@ class EntraLoginClient(RestClient):
 
         The token itself is dropped at once: the caller only wants to know the pair is valid.
         """
-        self.secrets = [client_secret]
+        self.secrets = [*self.secrets, client_secret]
         await self.request(
             "POST",
             f"/{tenant_id}/oauth2/v2.0/token",

@@ -9,13 +9,16 @@ Cloudflare: `CLOUDFLARE_API_TOKEN`.
 
 Endpoints follow `ARM_ENVIRONMENT` (public, usgovernment, china) like the provider; the
 `ENTRA_CF_*_URL` variables override a base URL (for a proxy). Token scopes always name the real
-Graph resource of the cloud, whatever the proxy.
+Graph resource of the cloud, whatever the proxy. `ENTRA_CF_CA_BUNDLE` is the one trust setting
+for both HTTP stacks: httpx gets it as `verify=`, azure-identity as `connection_verify=`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import ssl
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from typing import Any, Final
 
 import httpx
 
-from ops.clients import Secret
+from ops.clients import CA_BUNDLE_ENV, Secret
 
 GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
 LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
@@ -40,6 +43,12 @@ _TRUE = {"1", "true", "yes"}
 # Microsoft's installation guide, named when the Azure CLI sign-in is the fallback and az is missing.
 AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-azure-cli"
 AZURE_CLI_TIMEOUT_SECONDS: Final = 30
+
+# azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
+# print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
+_AZURE_IDENTITY_LOG = logging.getLogger("azure.identity")
+_AZURE_IDENTITY_LOG.addHandler(logging.NullHandler())
+_AZURE_IDENTITY_LOG.propagate = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,23 @@ class Endpoints:
     graph_url: str  # base for Graph calls, with the version: https://graph.microsoft.com/v1.0
     login_url: str  # base of the token endpoint: https://login.microsoftonline.com
     cloudflare_url: str
+    # Set by ENTRA_CF_LOGIN_URL: MSAL's instance discovery knows only Microsoft's hosts and refuses
+    # any other (AADSTS50049), so the MSAL-based credentials skip it for an overridden login URL.
+    login_url_overridden: bool = False
+    ca_bundle: str | None = None  # ENTRA_CF_CA_BUNDLE: a PEM file that replaces the default trust store
+
+    def tls_verify(self) -> ssl.SSLContext | bool:
+        """httpx's `verify=`: the CA bundle when one is set, else the default trust store."""
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+
+    def trust_options(self) -> dict[str, Any]:
+        """azure-identity's keyword for the CA bundle (azure-core's `connection_verify`)."""
+        return {"connection_verify": self.ca_bundle} if self.ca_bundle else {}
+
+    def msal_options(self) -> dict[str, Any]:
+        """The keywords of azure-identity's MSAL-based credentials (secret, certificate): trust, and
+        no instance discovery for an overridden login URL."""
+        return self.trust_options() | ({"disable_instance_discovery": True} if self.login_url_overridden else {})
 
     @property
     def graph_scope(self) -> str:
@@ -88,11 +114,18 @@ def endpoints_from_env(environ: Mapping[str, str] = os.environ) -> Endpoints:
     cloud = CLOUDS.get(name)
     if cloud is None:
         raise CredentialsError([f"ARM_ENVIRONMENT={name!r} is not one of {', '.join(CLOUDS)}"])
+    ca_bundle = _env(environ, CA_BUNDLE_ENV) or None
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        raise CredentialsError(
+            [f"{CA_BUNDLE_ENV}={ca_bundle!r} is not a file: expected the path of a PEM file of trusted CA certificates"]
+        )
     return Endpoints(
         cloud=cloud,
         graph_url=(_env(environ, GRAPH_URL_ENV) or f"https://{cloud.graph_host}/{GRAPH_API_VERSION}").rstrip("/"),
         login_url=(_env(environ, LOGIN_URL_ENV) or f"https://{cloud.login_host}").rstrip("/"),
         cloudflare_url=(_env(environ, CLOUDFLARE_API_URL_ENV) or CLOUDFLARE_API_URL).rstrip("/"),
+        login_url_overridden=bool(_env(environ, LOGIN_URL_ENV)),
+        ca_bundle=ca_bundle,
     )
 
 
@@ -110,7 +143,9 @@ def _cloudflare_missing() -> str:
     )
 
 
-def github_oidc_assertion(request_url: str, request_token: Secret) -> Callable[[], str]:
+def github_oidc_assertion(
+    request_url: str, request_token: Secret, verify: ssl.SSLContext | bool = True
+) -> Callable[[], str]:
     """A callable fetching a fresh GitHub Actions OIDC token (they live minutes) for each sign-in."""
 
     def fetch() -> str:
@@ -119,6 +154,7 @@ def github_oidc_assertion(request_url: str, request_token: Secret) -> Callable[[
             params={"audience": GITHUB_OIDC_AUDIENCE},
             headers={"Authorization": f"Bearer {request_token.reveal()}"},
             timeout=30,
+            verify=verify,
         )
         if response.status_code != 200:
             raise CredentialsError([f"GitHub's OIDC token endpoint answered {response.status_code}"])
@@ -148,11 +184,12 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
     client_id = _env(environ, "ARM_CLIENT_ID")
     tenant_id = _env(environ, "ARM_TENANT_ID")
     authority = endpoints.login_url
+    trust = endpoints.trust_options()
     if _env(environ, "ARM_USE_MSI").lower() in _TRUE:
         # The azuread provider's managed identity guide: "the tenant ID must also be specified".
         if not tenant_id:
             raise CredentialsError(["ARM_TENANT_ID: the tenant of the managed identity (ARM_USE_MSI)"])
-        return ManagedIdentityCredential(client_id=client_id or None)
+        return ManagedIdentityCredential(client_id=client_id or None, **trust)
     if client_id:
         if not tenant_id:
             raise CredentialsError(["ARM_TENANT_ID: the tenant of the service principal named by ARM_CLIENT_ID"])
@@ -163,12 +200,13 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
         request_token = _env(environ, "ARM_OIDC_REQUEST_TOKEN") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
         if oidc_token:
             token = Secret(oidc_token)
-            return ClientAssertionCredential(tenant_id, client_id, token.reveal, authority=authority)
+            return ClientAssertionCredential(tenant_id, client_id, token.reveal, authority=authority, **trust)
         if use_oidc and oidc_file:
-            return ClientAssertionCredential(tenant_id, client_id, _file_assertion(oidc_file), authority=authority)
+            assertion = _file_assertion(oidc_file)
+            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
         if use_oidc and request_url and request_token:
-            assertion = github_oidc_assertion(request_url, Secret(request_token))
-            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority)
+            assertion = github_oidc_assertion(request_url, Secret(request_token), endpoints.tls_verify())
+            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
         if use_oidc:
             raise CredentialsError(
                 [
@@ -178,11 +216,13 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
             )
         secret = _env(environ, "ARM_CLIENT_SECRET")
         if secret:
-            return ClientSecretCredential(tenant_id, client_id, secret, authority=authority)
+            return ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **endpoints.msal_options())
         certificate = _env(environ, "ARM_CLIENT_CERTIFICATE_PATH")
         if certificate:
             password = environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None
-            return CertificateCredential(tenant_id, client_id, certificate, password=password, authority=authority)
+            return CertificateCredential(
+                tenant_id, client_id, certificate, password=password, authority=authority, **endpoints.msal_options()
+            )
         raise CredentialsError(
             [
                 "Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH "

@@ -123,6 +123,36 @@ def client_secret_from_export(stack: str, export: Mapping[str, Any]) -> Secret:
     )
 
 
+def secret_values_from_export(export: Mapping[str, Any]) -> list[str]:
+    """Every value the export marks secret (the client secret, the SCIM secret, the provisioning
+    credentials): what no message may quote, whichever service echoes it."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if PULUMI_SECRET_SIGNATURE in value and isinstance(value.get("plaintext"), str):
+                walk_plain(json.loads(value["plaintext"]))
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    def walk_plain(value: Any) -> None:
+        if isinstance(value, str) and value:
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk_plain(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk_plain(item)
+
+    walk((export.get("deployment") or {}).get("resources") or [])
+    return found
+
+
 async def _pulumi(args: list[str], env: Mapping[str, str], stack: str) -> Any:
     executable = shutil.which("pulumi", path=env.get("PATH"))
     if executable is None:
@@ -168,8 +198,9 @@ def _explain_failure(stack: str, command: str, stderr: str, env: Mapping[str, st
 
 async def read_stack(
     stack: str, environ: Mapping[str, str] = os.environ, root: Path = ROOT
-) -> tuple[StackOutputs, Secret]:
-    """Outputs and client secret of a deployed stack; both CLI calls run concurrently."""
+) -> tuple[StackOutputs, Secret, list[str]]:
+    """Outputs, client secret and every secret value of a deployed stack; both CLI calls run
+    concurrently."""
     env = backend_env(environ, root)
     outputs, export = await asyncio.gather(
         _pulumi(["stack", "output", "--json", "--stack", stack], env, stack),
@@ -178,4 +209,5 @@ async def read_stack(
     if not isinstance(outputs, dict) or not outputs:
         raise StackError(f"stack {stack} has no outputs: deploy it first with 'make up STACK={stack}'")
     parsed = StackOutputs.from_json(stack, outputs)
-    return parsed, client_secret_from_export(stack, export if isinstance(export, dict) else {})
+    document = export if isinstance(export, dict) else {}
+    return parsed, client_secret_from_export(stack, document), secret_values_from_export(document)

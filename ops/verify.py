@@ -6,10 +6,13 @@ Reads the stack's outputs and client secret through the Pulumi CLI, its expectat
 stack file, then checks the live Entra tenant (Microsoft Graph) and Cloudflare account. Every REST
 call is fetched once and shared, so independent checks run concurrently and the run takes about
 as long as its longest chain of dependent calls. Each check holds, warns or fails, with a
-one-line reason. Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify could not
-run. `--repair` restarts a quarantined provisioning job whose credentials validate again, and
-changes nothing else. `--canary <user>` also provisions that one person on demand and follows
-them into Cloudflare (ops/canary.py). See docs/verify.md.
+one-line reason, or is skipped: because the check it depends on failed (a missing object is
+reported once, by the check that owns it) or because a host could not be reached (reported once,
+with the host and the cause). Exit codes: 0 all hold (warnings allowed), 1 a check fails, 2 verify
+could not run (or, with no check failing, could not reach a host). `--repair` restarts a
+quarantined provisioning job whose credentials validate again, and changes nothing else.
+`--canary <user>` also provisions that one person on demand and follows them into Cloudflare
+(ops/canary.py). See docs/verify.md.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, TextIO
@@ -43,11 +46,13 @@ from ops.clients import (
     CredentialToken,
     EntraLoginClient,
     GraphClient,
+    NetworkError,
     NotFoundError,
     RetryPolicy,
     Secret,
     StaticToken,
     odata_string,
+    quoted,
     scrub,
 )
 from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
@@ -69,6 +74,7 @@ class Status(StrEnum):
     HOLDS = "holds"
     WARNS = "warns"
     FAILS = "fails"
+    SKIPPED = "skipped"  # not checked: what it depends on failed, or a host could not be reached
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,24 @@ class Report:
     header: str
     checks: tuple[Check, ...]
     canary: dict[str, Any] | None = None  # what --canary found, beside its checks
+    # Each host that could not be reached, once, with the cause: no verdict on any check.
+    unreachable: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CHECK_FAILED if any(c.status is Status.FAILS for c in self.checks) else EXIT_OK
+        if any(c.status is Status.FAILS for c in self.checks):
+            return EXIT_CHECK_FAILED
+        return EXIT_CANNOT_RUN if self.unreachable else EXIT_OK
+
+    def scrubbed(self, secrets: list[str]) -> Report:
+        """The same report with every secret scrubbed from its text, before it is encoded."""
+        return replace(
+            self,
+            header=scrub(self.header, secrets),
+            checks=tuple(replace(c, reason=scrub(c.reason, secrets)) for c in self.checks),
+            unreachable=tuple(scrub(problem, secrets) for problem in self.unreachable),
+            canary=_scrubbed(self.canary, secrets),
+        )
 
     def counts(self) -> dict[str, int]:
         return {status.value: sum(1 for c in self.checks if c.status is status) for status in Status}
@@ -101,6 +121,7 @@ class Report:
             "checks": [
                 {"id": c.id, "title": c.title, "status": c.status.value, "reason": c.reason} for c in self.checks
             ],
+            "unreachable": list(self.unreachable),
         }
         if self.canary is not None:
             document["canary"] = self.canary
@@ -109,14 +130,31 @@ class Report:
     def as_text(self) -> str:
         width = max((len(c.title) for c in self.checks), default=0)
         lines = [self.header]
-        lines += [f"  {c.status.value:<5}  {c.title:<{width}}  {c.reason}" for c in self.checks]
+        lines += [f"  {c.status.value:<7}  {c.title:<{width}}  {c.reason}" for c in self.checks]
+        lines += [f"  {problem}" for problem in self.unreachable]
         counts = self.counts()
-        verdict = "all checks hold" if self.exit_code == EXIT_OK else "some checks fail"
+        verdict = {
+            EXIT_OK: "all checks hold",
+            EXIT_CHECK_FAILED: "some checks fail",
+            EXIT_CANNOT_RUN: "some checks could not be made",
+        }[self.exit_code]
+        skipped = f", {counts['skipped']} skipped" if counts["skipped"] else ""
         lines.append(
-            f"{len(self.checks)} checks: {counts['holds']} hold, {counts['warns']} warn, {counts['fails']} fail "
-            f"({verdict})"
+            f"{len(self.checks)} checks: {counts['holds']} hold, {counts['warns']} warn, {counts['fails']} fail"
+            f"{skipped} ({verdict})"
         )
         return "\n".join(lines)
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """Every string inside `value` (a JSON-shaped document) scrubbed."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, secrets) for item in value]
+    return value
 
 
 @dataclass
@@ -127,6 +165,58 @@ class Clients:
 
 
 CheckBody = Callable[[], Awaitable[tuple[Status, str]]]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The check that reports a missing object (a 404 from one of the shared calls in OWNERS) as
+    the root cause, with its fix; every other check that needed the object is skipped, naming it.
+    `fetch` is the call whose 404 proves the object is gone; `names` says which object it is."""
+
+    check_id: str
+    fetch: Callable[[Verification], asyncio.Task[Any]]
+    names: Callable[[Verification], str]
+
+    def reason(self, verification: Verification) -> str:
+        return _deleted(verification, self.names(verification))
+
+
+def _deleted(verification: Verification, what: str) -> str:
+    # A plain `up` does not notice a deletion: the state still holds the object until a refresh.
+    return (
+        f"{what} does not exist: it was deleted; "
+        f"recreate it with 'scripts/stack.sh up {verification.settings.stack} --refresh'"
+    )
+
+
+_JOB = Owner("entra.scim.job", lambda v: v.scim_job(), lambda v: f"the provisioning job {v.outputs.scim_job_path}")
+_LOGIN_METHOD = Owner(
+    "cloudflare.login-method",
+    lambda v: v.login_method(),
+    lambda v: f"the login method {v.outputs.identity_provider_id} in account {v.settings.cloudflare_account_id}",
+)
+_LOGIN_APP = Owner(
+    "entra.login-app.redirect-uri", lambda v: v.login_app(), lambda v: f"the login app {v.outputs.login_app_object_id}"
+)
+_LOGIN_SERVICE_PRINCIPAL = Owner(
+    "entra.assignment-required",
+    lambda v: v.login_service_principal(),
+    lambda v: f"the login app's service principal (appId {v.outputs.login_app_client_id})",
+)
+# Which shared call's 404 is whose root cause (Graph answers 404 under a deleted job too).
+OWNERS: Final[dict[str, Owner]] = {
+    "scim_job": _JOB,
+    "scim_validate": _JOB,
+    "scim_schema": _JOB,
+    "scim_job_after_repair": _JOB,
+    "cf_idp": _LOGIN_METHOD,
+    "cf_scim_users": _LOGIN_METHOD,
+    "cf_scim_groups": _LOGIN_METHOD,
+    "login_app": _LOGIN_APP,
+    "login_sp": _LOGIN_SERVICE_PRINCIPAL,
+    "login_grants": _LOGIN_SERVICE_PRINCIPAL,
+    "login_assignments": _LOGIN_SERVICE_PRINCIPAL,
+}
 
 
 def _date(moment: datetime) -> str:
@@ -148,11 +238,22 @@ class Verification:
     graph_scope: str
     now: datetime
     repair: bool = False
+    stack_secrets: list[str] = field(default_factory=list)  # every secret in the stack's state
     _tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    _titles: dict[str, str] = field(default_factory=dict)
+    unreachable: list[str] = field(default_factory=list)
 
     def _once(self, key: str, call: Callable[[], Awaitable[Any]]) -> asyncio.Task[Any]:
         if key not in self._tasks:
-            self._tasks[key] = asyncio.ensure_future(call())
+
+            async def tagged() -> Any:
+                try:
+                    return await call()
+                except ApiError as error:
+                    error.call = error.call or key  # the innermost shared call is the one that failed
+                    raise
+
+            self._tasks[key] = asyncio.ensure_future(tagged())
         return self._tasks[key]
 
     # --- the REST calls, each made at most once -------------------------------------------------
@@ -221,6 +322,12 @@ class Verification:
             lambda: self.clients.graph.get(self._job_path(), permission=permissions.SYNCHRONIZATION_READ),
         )
 
+    def scim_schema(self) -> asyncio.Task[Any]:
+        return self._once(
+            "scim_schema",
+            lambda: self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ),
+        )
+
     def scim_validate(self) -> asyncio.Task[Any]:
         return self._once(
             "scim_validate",
@@ -257,6 +364,38 @@ class Verification:
             ),
         )
 
+    def repaired(self) -> asyncio.Task[Any]:
+        """With --repair: when the job is quarantined and its credentials validate, restart it once.
+        The moment of the restart, or None when there was nothing to restart."""
+
+        async def repair() -> datetime | None:
+            job: Any
+            validation: Any
+            job, validation = await asyncio.gather(self.scim_job(), self.scim_validate(), return_exceptions=True)
+            if isinstance(job, BaseException) or isinstance(validation, BaseException):
+                return None
+            status = job.get("status") or {}
+            if status.get("code") != "Quarantine" and not status.get("quarantine"):
+                return None
+            await self.clients.graph.post(
+                f"{self._job_path()}/restart",
+                {"criteria": {"resetScope": QUARANTINE_RESET_SCOPE}},
+                permission=permissions.SYNCHRONIZATION_READWRITE,
+            )
+            return self.now
+
+        return self._once("scim_restart", repair)
+
+    def scim_job_after_repair(self) -> asyncio.Task[Any]:
+        """The job's status as of the --repair restart (read again after it), else the first read."""
+
+        async def read() -> Any:
+            if self.repair and await self.repaired() is not None:
+                return await self.clients.graph.get(self._job_path(), permission=permissions.SYNCHRONIZATION_READ)
+            return await self.scim_job()
+
+        return self._once("scim_job_after_repair", read)
+
     def access_group(self, group_id: str) -> asyncio.Task[Any]:
         return self._once(
             f"cf_group_{group_id}",
@@ -275,6 +414,13 @@ class Verification:
         if not self.outputs.scim_service_principal_object_id:
             raise MissingOutputError("scimServicePrincipalObjectId")
         return self.outputs.scim_service_principal_object_id
+
+    def _quote(self, text: str | None) -> str:
+        """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
+        known = [self.client_secret.reveal(), *self.stack_secrets]
+        for client in (self.clients.graph, self.clients.cloudflare):
+            known += client.token.known_values() if client.token is not None else []
+        return quoted(text or "", known)
 
     def _group_object_id(self, ref: GroupRef) -> str | None:
         return self.outputs.group_object_ids.get(ref.text) or ref.object_id
@@ -316,6 +462,7 @@ class Verification:
             plan.append(
                 (f"cloudflare.access-group.{name}", f"Access group '{name}'", self._access_group_check(name, ref))
             )
+        self._titles = {check_id: title for check_id, title, _body in plan}
         return list(await asyncio.gather(*(self._run_one(*entry) for entry in plan)))
 
     async def _run_one(self, check_id: str, title: str, body: CheckBody) -> Check:
@@ -323,11 +470,40 @@ class Verification:
             status, reason = await body()
         except MissingOutputError as missing:
             status, reason = Status.FAILS, str(missing)
+        except NetworkError as error:
+            if error.describe() not in self.unreachable:
+                self.unreachable.append(error.describe())
+            status, reason = Status.SKIPPED, f"not checked: cannot reach {error.host}"
         except NotFoundError as error:
-            status, reason = Status.FAILS, f"not found: {error}"
+            status, reason = await self._missing(check_id, error)
         except ApiError as error:
             status, reason = Status.FAILS, f"could not check: {error}"
         return Check(check_id, title, status, reason)
+
+    async def _missing(self, check_id: str, error: NotFoundError) -> tuple[Status, str]:
+        """A 404: the root cause with its fix in the check that owns the object, a skip elsewhere."""
+        owner = OWNERS.get(error.call or "")
+        if owner is None:
+            return Status.FAILS, f"not found: {error}"
+        if owner.check_id == check_id:
+            return Status.FAILS, owner.reason(self)
+        return await self._skipped_if_gone(owner) or (Status.FAILS, f"not found: {error}")
+
+    async def _skipped_if_gone(self, owner: Owner) -> tuple[Status, str] | None:
+        """A skip naming the owner's check when the object it owns is gone, else None."""
+        if owner.check_id in self._titles and await self._not_found(owner.fetch(self)):
+            return Status.SKIPPED, f"skipped: '{self._titles[owner.check_id]}' failed (the object does not exist)"
+        return None
+
+    @staticmethod
+    async def _not_found(task: asyncio.Task[Any]) -> bool:
+        try:
+            await task
+        except NotFoundError:
+            return True
+        except ApiError:
+            return False
+        return False
 
     # --- Entra: the login app ---------------------------------------------------------------------
 
@@ -459,6 +635,13 @@ class Verification:
         try:
             await self.sign_in_check()
         except ApiError as error:
+            # Only Entra's own refusal is a verdict on the secret; a 5xx or no answer is not, and
+            # neither is a refusal because the app itself is gone (reported once, by its own check).
+            if error.status not in (400, 401):
+                raise
+            gone = await self._skipped_if_gone(_LOGIN_APP)
+            if gone:
+                return gone
             return (
                 Status.FAILS,
                 f"Entra refused the login app's client ID with the stack's secret: {error.code}: {error.message}",
@@ -535,7 +718,7 @@ class Verification:
         if status.get("code") != "Quarantine" and not quarantine:
             return Status.HOLDS, "not in quarantine"
         quarantine = quarantine or {}
-        error = (quarantine.get("error") or {}).get("message")
+        error = self._quote((quarantine.get("error") or {}).get("message"))
         cause = quarantine.get("reason", "no reason given") + (f": {error}" if error else "")
         described = (
             f"quarantined since {quarantine.get('seriesBegan', 'unknown')} ({cause}); "
@@ -543,22 +726,23 @@ class Verification:
         )
         try:
             await self.scim_validate()
-        except ApiError:
+        except ApiError as error:
+            if error.status != 400:
+                raise
             return Status.FAILS, f"{described}; its credentials still fail Test Connection: fix the SCIM secret first"
         if not self.repair:
             return Status.FAILS, f"{described}; its credentials validate now: run again with --repair to restart it"
-        await self.clients.graph.post(
-            f"{self._job_path()}/restart",
-            {"criteria": {"resetScope": QUARANTINE_RESET_SCOPE}},
-            permission=permissions.SYNCHRONIZATION_READWRITE,
-        )
+        await self.repaired()
+        now = ((await self.scim_job_after_repair()).get("status") or {}).get("code") or "unknown"
         return (
             Status.WARNS,
-            f"{described}; credentials validate, so --repair restarted the job and cleared the quarantine",
+            f"{described}; credentials validate, so --repair restarted the job to clear the quarantine "
+            f"(status now {now})",
         )
 
     async def check_last_run(self) -> tuple[Status, str]:
-        job = await self.scim_job()
+        job = await self.scim_job_after_repair()
+        restarted = await self.repaired() if self.repair else None
         status = job.get("status") or {}
         last = status.get("lastExecution") or {}
         steady = status.get("steadyStateLastAchievedTime") or "never"
@@ -566,9 +750,14 @@ class Verification:
         if not state:
             return Status.WARNS, f"no run yet; steady state last reached {steady}"
         reason = f"{state}, ended {last.get('timeEnded', 'unknown')}; steady state last reached {steady}"
+        message = self._quote((last.get("error") or {}).get("message"))
+        began = last.get("timeBegan")
+        if restarted is not None and (not began or parse_time(str(began)) < restarted):
+            # The history before the restart is what --repair just dealt with: a warning, not a verdict.
+            earlier = f"{reason}: {message}" if message and state != "Succeeded" else reason
+            return Status.WARNS, f"no run since --repair restarted the job at {_date(restarted)}; before it: {earlier}"
         if state == "Succeeded":
             return Status.HOLDS, reason
-        message = (last.get("error") or {}).get("message")
         reason += f": {message}" if message else ""
         return (Status.FAILS if state == "Failed" else Status.WARNS), reason
 
@@ -578,7 +767,7 @@ class Verification:
 
     async def check_user_attributes(self) -> tuple[Status, str]:
         """Every declared mapping holds in the job's User mapping (scim.userAttributes)."""
-        schema = await self.clients.graph.get(f"{self._job_path()}/schema", permission=permissions.SYNCHRONIZATION_READ)
+        schema = await self.scim_schema()
         try:
             live = attribute_mappings.user_mappings(schema)
         except attribute_mappings.SchemaShapeError as error:
@@ -597,14 +786,7 @@ class Verification:
     # --- Cloudflare -------------------------------------------------------------------------------
 
     async def check_login_method(self) -> tuple[Status, str]:
-        try:
-            idp = await self.login_method()
-        except NotFoundError:
-            return (
-                Status.FAILS,
-                f"no login method {self.outputs.identity_provider_id} in account "
-                f"{self.settings.cloudflare_account_id}: it was deleted; redeploy",
-            )
+        idp = await self.login_method()
         config = idp.get("config") or {}
         problems = []
         if idp.get("type") != CLOUDFLARE_AZURE_AD_TYPE:
@@ -682,18 +864,63 @@ class Verification:
             try:
                 group = await self.access_group(group_id)
             except NotFoundError:
-                return Status.FAILS, f"Access group {group_id} no longer exists; redeploy"
-            wanted = {"id": (object_id or "").lower(), "identity_provider_id": self.outputs.identity_provider_id}
-            for rule in group.get("include") or []:
-                azure = rule.get("azureAD") or rule.get("azure_ad") or {}
-                if {
-                    "id": str(azure.get("id", "")).lower(),
-                    "identity_provider_id": azure.get("identity_provider_id"),
-                } == wanted:
-                    return Status.HOLDS, f"includes Entra group {ref.text} ({object_id}) on this login method"
-            return Status.FAILS, f"does not include Entra group {ref.text} ({object_id}) on this login method; redeploy"
+                return Status.FAILS, _deleted(self, f"the Access group {group_id}")
+            declared = {"id": (object_id or "").lower(), "identity_provider_id": self.outputs.identity_provider_id}
+            problems = access_rule_differences(group, declared)
+            if problems:
+                return Status.FAILS, "; ".join(problems) + f"; run 'make up STACK={self.settings.stack}'"
+            return (
+                Status.HOLDS,
+                f"exactly one rule: include Entra group {ref.text} ({object_id}) on this login method",
+            )
 
         return check
+
+
+# Cloudflare's rule type for an Entra group in an Access rule (API field name; the SDKs say azure_ad).
+AZURE_AD_RULE: Final = "azureAD"
+ACCESS_RULE_SECTIONS: Final = ("include", "require", "exclude")
+
+
+def _rule_text(section: str, rule: Any) -> str:
+    if isinstance(rule, dict) and len(rule) == 1:
+        (kind, value), *_ = rule.items()
+        return f"{section} {kind}: {json.dumps(value, sort_keys=True)}"
+    return f"{section} {json.dumps(rule, sort_keys=True)}"
+
+
+def access_rule_differences(group: dict[str, Any], declared_azure: dict[str, str]) -> list[str]:
+    """Every way an Access group's rules differ from what the stack declares: one include, the
+    Entra group on this login method, and no require or exclude rule."""
+    problems: list[str] = []
+    include = list(group.get("include") or [])
+    azure_rules: list[tuple[int, dict[str, Any]]] = []
+    for index, rule in enumerate(include):
+        azure = (rule.get(AZURE_AD_RULE) or rule.get("azure_ad")) if isinstance(rule, dict) else None
+        if isinstance(azure, dict):
+            azure_rules.append((index, azure))
+
+    def normalized(azure: dict[str, Any]) -> dict[str, str]:
+        return {"id": str(azure.get("id", "")).lower(), "identity_provider_id": str(azure.get("identity_provider_id"))}
+
+    matching = next((index for index, azure in azure_rules if normalized(azure) == declared_azure), None)
+    if matching is None and len(azure_rules) == 1:
+        # One Entra rule that differs: name what changed rather than one missing and one extra rule.
+        matching, azure = azure_rules[0]
+        changed = normalized(azure)
+        problems += [
+            f"include {AZURE_AD_RULE} {key} is {azure.get(key)}, the stack declares {declared_azure[key]}"
+            for key in ("id", "identity_provider_id")
+            if changed[key] != declared_azure[key]
+        ]
+    elif matching is None:
+        problems.append(f"include {AZURE_AD_RULE}: {json.dumps(declared_azure, sort_keys=True)} is missing")
+    for index, rule in enumerate(include):
+        if index != matching:
+            problems.append(f"{_rule_text('include', rule)} is not declared")
+    for section in ACCESS_RULE_SECTIONS[1:]:
+        problems += [f"{_rule_text(section, rule)} is not declared" for rule in group.get(section) or []]
+    return problems
 
 
 class MissingOutputError(Exception):
@@ -713,11 +940,15 @@ async def verify(
         raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
-    async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=runtime.transport) as http:
+    async with httpx.AsyncClient(
+        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
+    ) as http:
         # Signing in and reading the stack are independent: do both at once, and let both finish
         # (an abandoned `pulumi` subprocess would hold up the event loop's shutdown).
         stack_read, signed_in = await asyncio.gather(
-            read_stack(stack, runtime.environ, runtime.root), sign_in(graph_token), return_exceptions=True
+            read_stack(stack, runtime.environ, runtime.root),
+            sign_in(graph_token, endpoints, runtime.environ),
+            return_exceptions=True,
         )
         problems = [str(e) for e in (stack_read, signed_in) if isinstance(e, StackError)]
         problems += [p for e in (stack_read, signed_in) if isinstance(e, CannotRunError) for p in e.problems]
@@ -727,18 +958,28 @@ async def verify(
             if isinstance(outcome, BaseException):
                 raise outcome
         assert isinstance(stack_read, tuple)
-        outputs, client_secret = stack_read
+        outputs, client_secret, stack_secrets = stack_read
         clients = Clients(
             graph=GraphClient(http, endpoints.graph_url, graph_token, retry),
             cloudflare=CloudflareClient(http, endpoints.cloudflare_url, StaticToken(cloudflare_secret), retry),
             login=EntraLoginClient(http, endpoints.login_url, retry),
         )
+        # Any service may echo a secret of the stack: each client scrubs them before it shortens.
+        for client in (clients.graph, clients.cloudflare, clients.login):
+            client.secrets += [client_secret, *map(Secret, stack_secrets)]
         verification = Verification(
-            settings, outputs, client_secret, clients, endpoints.graph_scope, runtime.now(), repair=repair
+            settings,
+            outputs,
+            client_secret,
+            clients,
+            endpoints.graph_scope,
+            runtime.now(),
+            repair=repair,
+            stack_secrets=stack_secrets,
         )
 
         def secrets() -> list[str]:
-            return [client_secret.reveal(), cloudflare_secret.reveal(), *graph_token.known_values()]
+            return [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
 
         canary = None
         if canary_user:
@@ -778,7 +1019,8 @@ async def verify(
         f"verify stack {stack}: tenant {outputs.tenant_id}, Cloudflare account {settings.cloudflare_account_id}, "
         f"team {outputs.team_domain}"
     )
-    return Report(stack, header, tuple(checks), canary.detail if canary else None), secrets()
+    report = Report(stack, header, tuple(checks), canary.detail if canary else None, tuple(verification.unreachable))
+    return report, secrets()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -828,8 +1070,9 @@ def main(
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN
+    report = report.scrubbed(secrets)
     text = json.dumps(report.as_json(), indent=2) if args.json else report.as_text()
-    out.write(scrub(text, secrets) + "\n")
+    out.write(text + "\n")
     return report.exit_code
 
 

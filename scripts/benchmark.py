@@ -3,7 +3,7 @@ floors measured in the same run, then runs the verify benchmark.
 
     venv/bin/python scripts/benchmark.py      (or `make bench`)
 
-Scenarios: the committed dev stack, then 1, 100 and 1000 sign-in groups (each also provisioned
+Scenarios: the dev test fixture (tests/fixtures/stacks), then 1, 100 and 1000 sign-in groups (each also provisioned
 by SCIM). One untimed run of each scenario comes first: it warms up the imports and records the
 registrations the replay floor repeats. Each timing is the best of `REPEATS` runs. Before each,
 the garbage collector runs and the heap is frozen (`gc.freeze`): later collections then skip the

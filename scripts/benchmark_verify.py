@@ -3,7 +3,8 @@
     venv/bin/python scripts/benchmark_verify.py
 
 Scenario: the SCIM stack of tests/verify_fakes.py with a quarantined job and `--repair` (the
-restart waits for the job's status and Test Connection) and one-item assignment pages (each
+restart waits for the job's status and Test Connection, and the job is read again after it, so
+that its last run is judged from the restart on) and one-item assignment pages (each
 list takes two dependent calls). Prints the wall time next to the sum of all call latencies and
 the longest chain of dependent calls: concurrent checks make the wall time follow the chain, not
 the sum. The clock starts with the Graph sign-in, the first remote call; the fake Pulumi CLI

@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from config.settings import (  # noqa: E402
+    BOOLEAN_TEXT,
     PROVIDER_CONFIG_KEYS,
     PROVIDER_SECRET_KEYS,
     KeySpec,
@@ -129,7 +130,7 @@ def project_file(root: Path) -> str:
 # `pulumi config set <key> <value>` stores a top-level value as a string (only `--path` and
 # `--type` store booleans, numbers, lists and maps), and the program accepts what it stores.
 _AS_SET_BY_THE_CLI: dict[str, dict[str, Any]] = {
-    "boolean": {"type": "string", "enum": ["true", "false"]},
+    "boolean": {"type": "string", "enum": list(BOOLEAN_TEXT)},
     "integer": {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"},
     "array": {"type": "string", "pattern": "^\\s*\\["},
     "map": {"type": "string", "pattern": "^\\s*\\{"},

@@ -30,6 +30,7 @@ from components.constants import (  # noqa: E402
     MAX_SECRET_LIFETIME_DAYS,
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
+    PRODUCTION_SECRET_LIFETIME_DAYS,
 )
 from components.group_names import GroupRef  # noqa: E402
 from components.identity_provider import callback_url, team_domain  # noqa: E402
@@ -102,6 +103,7 @@ def render(settings: Settings, source: str) -> str:
         "Who can sign in to Cloudflare Zero Trust through Entra ID, what the apps may read, and what Entra",
         "provisions to Cloudflare, as declared by this environment's stack file.",
         "",
+        *_environment(settings),
         *_apps(settings),
         *_graph_permissions(),
         *_sign_in(settings),
@@ -113,6 +115,22 @@ def render(settings: Settings, source: str) -> str:
         *_warnings(settings),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _environment(settings: Settings) -> list[str]:
+    # Who deploys it, and after whose approval, is the CI section's.
+    if settings.production:
+        production = (
+            "yes; every preview and deployment runs the policy pack with its strict config (policy/prod-config.json)"
+        )
+    else:
+        production = "no; every preview and deployment runs the policy pack with its default settings"
+    return [
+        "## Environment",
+        "",
+        f"- Production stack (production): {production}",
+        "",
+    ]
 
 
 def _apps(settings: Settings) -> list[str]:
@@ -248,6 +266,13 @@ def _access_groups(settings: Settings) -> list[str]:
 
 def _client_secret(settings: Settings) -> list[str]:
     lifetime = settings.secret_rotation_days + settings.secret_grace_days
+    if settings.production:
+        limits = (
+            f"the limit of a production stack: {PRODUCTION_SECRET_LIFETIME_DAYS}, the strict policy's; "
+            f"Microsoft's: {MAX_SECRET_LIFETIME_DAYS}"
+        )
+    else:
+        limits = f"Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; its advice: under {ADVISED_SECRET_LIFETIME_DAYS}"
     return [
         "## Client secret of the login app",
         "",
@@ -255,8 +280,7 @@ def _client_secret(settings: Settings) -> list[str]:
         f"- Rotation: a new secret on the first deployment in each new {settings.secret_rotation_days}-day window "
         "(secretRotationDays)",
         f"- Grace: each secret stays valid {settings.secret_grace_days} days after its window ends (secretGraceDays)",
-        f"- Longest life of one secret: {lifetime} days (Microsoft's limit: {MAX_SECRET_LIFETIME_DAYS}; "
-        f"its advice: under {ADVISED_SECRET_LIFETIME_DAYS})",
+        f"- Longest life of one secret: {lifetime} days ({limits})",
         "- Dates depend on when the stack is deployed: see the stack output clientSecretExpiresAt",
         "",
     ]

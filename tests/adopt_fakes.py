@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote
 
 import httpx
 import respx
+from harness import FIXTURES
 from schema_fakes import FakeSchemaGraph
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE, CLOUDFLARE_TOKEN, GRAPH, GRAPH_TOKEN
 
@@ -28,8 +29,6 @@ from components.constants import (
     NON_GALLERY_TEMPLATE_ID,
     NON_GALLERY_USER_APP_ROLE_ID,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 LOGIN_APP = "a0000000-0000-4000-8000-0000000000a1"
 LOGIN_CLIENT_ID = "c11e0000-0000-4000-8000-0000000000c1"
@@ -47,7 +46,7 @@ ENGINEERS_ID = "ac000000-0000-4000-8000-0000000000ac"
 ADMINS_ID = "ac000000-0000-4000-8000-0000000000ad"
 KEY_ID = "4e000000-0000-4000-8000-0000000000e1"
 
-# The committed dev stack's names, with its defaults derived from the stack name.
+# The dev fixture stack's names, with its defaults derived from the stack name.
 USERS_NAME = "Cloudflare Access Dev Users"
 LOGIN_NAME = "Cloudflare Access (dev)"
 SCIM_NAME = "Cloudflare Access SCIM (dev)"
@@ -66,8 +65,8 @@ ALL_GRAPH_PERMISSIONS = frozenset(
 
 
 def filled_dev_stack(root: Path) -> Path:
-    """The committed dev stack file copied under `root`, its placeholders filled with fake values."""
-    text = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text()
+    """The dev fixture stack file copied under `root`, its placeholders filled with fake values."""
+    text = (FIXTURES / "stacks" / "Pulumi.dev.yaml").read_text()
     values = {
         "cloudflareAccountId": ACCOUNT_ID,
         "teamName": "acme-test",

@@ -14,6 +14,8 @@ Imported by the tests and by `scripts/benchmark.py`; `conftest.py` holds fixture
   with no __main__.py or stack config: the unit of a component test.
 - Lookups return realistic values, with Microsoft Graph's scope table written out here on its
   own (not imported from the code under test) so a wrong constant fails a test.
+- Stacks come from the tests' own fixture stack files (tests/fixtures/stacks), never from
+  stacks/: those belong to the user, and any set of them must keep the tests green.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hashlib
 import json
 import os
 import runpy
+import shutil
 import sys
 import tempfile
 import threading
@@ -47,6 +50,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+# A project root of the tests' own: its stacks/ holds the fixture stack files, a non-production
+# `dev` and a production `prod`, with placeholders as an unedited stack file holds them.
+FIXTURES = ROOT / "tests" / "fixtures"
 
 # Fake but well-formed identifiers: never a real tenant or account.
 TENANT_ID = "7e5a1c2b-0000-4000-8000-00000000a11d"
@@ -301,13 +307,28 @@ class ProgramRun:
         return next(r for r in self.registrations if r.name == name)
 
 
+def fixture_stacks() -> list[str]:
+    """The fixture stacks, sorted."""
+    from config.stack_files import stack_names
+
+    return stack_names(FIXTURES)
+
+
+def copy_fixture_stacks(root: Path) -> Path:
+    """The fixture stack files copied into `root`/stacks, as a project checkout holds them."""
+    from config.stack_files import STACK_CONFIG_DIR
+
+    shutil.copytree(FIXTURES / STACK_CONFIG_DIR, root / STACK_CONFIG_DIR)
+    return root / STACK_CONFIG_DIR
+
+
 def stack_file_config(stack: str) -> dict[str, Any]:
-    """A committed stack file's config, keyed as the engine keys it (`<project>:<key>`), with its
-    placeholders filled in by fake values (a committed file holds placeholders until edited)."""
+    """A fixture stack file's config, keyed as the engine keys it (`<project>:<key>`), with its
+    placeholders filled in by fake values."""
     from config.settings import is_placeholder
     from config.stack_files import read_stack_config, stack_file
 
-    config = read_stack_config(stack_file(stack))
+    config = read_stack_config(stack_file(stack, FIXTURES))
 
     def fill(key: str, value: Any) -> Any:
         if isinstance(value, list):

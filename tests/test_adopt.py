@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from adopt_fakes import (
     FakeHandMadeSetup,
     filled_dev_stack,
 )
+from harness import copy_fixture_stacks
 from schema_fakes import attribute
 from verify_fakes import ACCOUNT_ID, CLOUDFLARE_TOKEN, GRAPH_TOKEN, FakeCredential
 
@@ -294,8 +294,7 @@ def test_missing_credentials_exit_2_naming_each(root: Path) -> None:
 
 
 def test_a_stack_file_with_placeholders_exits_2_with_one_message(tmp_path: Path) -> None:
-    (tmp_path / "stacks").mkdir()
-    shutil.copy(ROOT / "stacks" / "Pulumi.dev.yaml", tmp_path / "stacks" / "Pulumi.dev.yaml")
+    copy_fixture_stacks(tmp_path)
     code, _, errors = run(tmp_path)
     assert code == 2 and "cloudflareAccountId" in errors and "Traceback" not in errors
 

@@ -16,6 +16,7 @@ from azure.identity import (
     ClientSecretCredential,
     ManagedIdentityCredential,
 )
+from entra_https_fake import Certificates, FakeEntraLogin, free_port, make_certificates, serve
 
 from ops import permissions
 from ops.clients import (
@@ -24,12 +25,18 @@ from ops.clients import (
     CredentialToken,
     EntraLoginClient,
     GraphClient,
+    NetworkCause,
+    NetworkError,
     NotFoundError,
     PermissionDeniedError,
     RetryPolicy,
     Secret,
     StaticToken,
+    network_cause,
+    quoted,
     retry_after_seconds,
+    scrub,
+    shorten,
 )
 from ops.credentials import CredentialsError, endpoints_from_env, entra_credential
 
@@ -149,12 +156,129 @@ def test_persistent_5xx_stops_after_the_attempt_limit() -> None:
 
 
 @respx.mock
-def test_network_errors_are_retried_then_reported_without_a_status() -> None:
-    respx.get(f"{GRAPH}/x").mock(side_effect=httpx.ConnectError("boom"))
-    with pytest.raises(ApiError) as caught:
+def test_a_refused_connection_is_retried_a_bounded_number_of_times_then_named() -> None:
+    route = respx.get(f"{GRAPH}/x").mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(NetworkError) as caught:
         run(lambda http, s: graph(http, s).get("/x", permission="p"))
     assert caught.value.status is None
-    assert "network error after 5 attempt(s): ConnectError" in str(caught.value)
+    assert (caught.value.host, caught.value.cause) == ("graph.microsoft.com", NetworkCause.CONNECT)
+    assert str(caught.value) == (
+        "cannot reach graph.microsoft.com: the connection failed (connection refused, 3 attempts)"
+    )
+    assert route.call_count == 3
+
+
+@respx.mock
+def test_a_timeout_is_retried_and_named() -> None:
+    route = respx.get(f"{GRAPH}/x").mock(side_effect=httpx.ConnectTimeout("timed out"))
+    with pytest.raises(NetworkError) as caught:
+        run(lambda http, s: graph(http, s).get("/x", permission="p"))
+    assert caught.value.cause is NetworkCause.TIMEOUT
+    assert route.call_count == 3
+
+
+@respx.mock
+def test_a_name_that_does_not_resolve_is_named_at_once() -> None:
+    route = respx.get(f"{GRAPH}/x").mock(
+        side_effect=httpx.ConnectError("[Errno -2] Name or service not known (getaddrinfo failed)")
+    )
+    with pytest.raises(NetworkError) as caught:
+        run(lambda http, s: graph(http, s).get("/x", permission="p"))
+    assert caught.value.cause is NetworkCause.DNS
+    assert str(caught.value).startswith("cannot reach graph.microsoft.com: its name does not resolve (DNS)")
+    assert route.call_count == 1
+
+
+def test_a_refused_connection_to_a_real_port_is_named() -> None:
+    port = free_port()
+
+    async def call(http: httpx.AsyncClient, sleeps: Sleeps) -> None:
+        login = EntraLoginClient(http, f"https://127.0.0.1:{port}", RetryPolicy(sleep=sleeps))
+        await login.client_credentials("t", "c", Secret(SECRET), "https://graph.microsoft.com/.default")
+
+    with pytest.raises(NetworkError) as caught:
+        run(call)
+    assert (caught.value.host, caught.value.cause) == (f"127.0.0.1:{port}", NetworkCause.CONNECT)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+def test_an_untrusted_certificate_is_named_once_and_never_retried(certificates: Certificates) -> None:
+    fake = FakeEntraLogin(clients={"c": SECRET})
+    sleeps = Sleeps()
+
+    async def call() -> None:
+        async with httpx.AsyncClient() as http:
+            login = EntraLoginClient(http, f"https://127.0.0.1:{fake.port}", RetryPolicy(sleep=sleeps))
+            await login.client_credentials("t", "c", Secret(SECRET), "https://graph.microsoft.com/.default")
+
+    with serve(certificates, fake), pytest.raises(NetworkError) as caught:
+        asyncio.run(call())
+    assert caught.value.cause is NetworkCause.CERTIFICATE
+    assert str(caught.value).startswith(f"cannot reach 127.0.0.1:{fake.port}: its TLS certificate is not trusted (")
+    assert "ENTRA_CF_CA_BUNDLE" in str(caught.value)
+    assert sleeps.calls == [] and fake.requests == []
+
+
+def test_the_ca_bundle_variable_makes_httpx_trust_the_ca(certificates: Certificates) -> None:
+    fake = FakeEntraLogin(clients={"c": SECRET})
+    endpoints = endpoints_from_env({"ENTRA_CF_CA_BUNDLE": str(certificates.ca_file)})
+    assert endpoints.trust_options() == {"connection_verify": str(certificates.ca_file)}
+
+    async def call() -> None:
+        async with httpx.AsyncClient(verify=endpoints.tls_verify()) as http:
+            login = EntraLoginClient(http, f"https://127.0.0.1:{fake.port}", RetryPolicy(sleep=Sleeps()))
+            await login.client_credentials("t", "c", Secret(SECRET), "https://graph.microsoft.com/.default")
+
+    with serve(certificates, fake):
+        asyncio.run(call())
+    assert fake.count("/t/oauth2/v2.0/token") == 1
+
+
+def test_only_an_overridden_login_url_turns_instance_discovery_off() -> None:
+    assert endpoints_from_env({}).msal_options() == {}
+    overridden = endpoints_from_env({"ENTRA_CF_LOGIN_URL": "https://login.proxy.example.test"})
+    assert overridden.msal_options() == {"disable_instance_discovery": True}
+    assert overridden.trust_options() == {}
+
+
+# --- scrubbing: secrets first, then the cut -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"echo {SECRET}", "echo ***"),
+        (f"form client_secret={SECRET.replace('~', '%7E')}&x=1", "form client_secret=***&x=1"),
+        ("client_secret=unknown-value-123&scope=x", "client_secret=***&scope=x"),
+        ('{"access_token": "opaque-token-value", "x": 1}', '{"access_token": "***", "x": 1}'),
+        ("sent Bearer abcdefghijklmnop", "sent Bearer ***"),
+        ("id eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig end", "id *** end"),
+    ],
+)
+def test_scrub_removes_known_values_and_token_shapes(text: str, expected: str) -> None:
+    assert scrub(text, [SECRET]) == expected
+
+
+def test_quoted_scrubs_before_it_cuts() -> None:
+    assert quoted("x" * 295 + SECRET, [SECRET]) == "x" * 295 + "***"  # cut first, "FAKE~" would remain
+    assert quoted("y" * 298 + SECRET, [SECRET]) == "y" * 297 + "..."
+    assert shorten("first\nsecond") == "first"
+
+
+@respx.mock
+def test_a_cloudflare_error_that_echoes_the_token_past_the_cut_is_scrubbed() -> None:
+    message = "z" * 290 + f" token {TOKEN} was rejected"
+    respx.get(f"{CLOUDFLARE}/x").mock(
+        return_value=httpx.Response(400, json={"success": False, "errors": [{"code": 9106, "message": message}]})
+    )
+    with pytest.raises(ApiError) as caught:
+        run(lambda http, s: cloudflare(http, s).get("/x", permission="p"))
+    assert caught.value.message == "z" * 290 + " token ..."
+    assert TOKEN[:6] not in str(caught.value)
 
 
 @respx.mock
@@ -429,3 +553,40 @@ def test_without_arm_variables_the_azure_cli_is_used_when_installed(tmp_path: An
     assert isinstance(entra_credential(endpoints_from_env({}), {"PATH": str(tmp_path)}), AzureCliCredential)
     with pytest.raises(CredentialsError, match="az login --allow-no-subscriptions"):
         entra_credential(endpoints_from_env({}), {"PATH": "/nonexistent"})
+
+
+# What azure-identity raises (ClientAuthenticationError text, urllib3 underneath): the first three as
+# observed against the local server without its CA, a closed port and a `.invalid` host; the last is
+# urllib3's ReadTimeoutError text.
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        (
+            "Authentication failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+            "unable to get local issuer certificate (_ssl.c:1006)",
+            NetworkCause.CERTIFICATE,
+        ),
+        (
+            "Authentication failed: HTTPSConnection(host='127.0.0.1', port=54495): Failed to establish a new "
+            "connection: [Errno 111] Connection refused",
+            NetworkCause.CONNECT,
+        ),
+        (
+            "Authentication failed: HTTPSConnection(host='login.nonexistent.invalid', port=443): Failed to "
+            "resolve 'login.nonexistent.invalid' ([Errno -2] Name or service not known)",
+            NetworkCause.DNS,
+        ),
+        (
+            "Authentication failed: HTTPSConnectionPool(host='login.microsoftonline.com', port=443): Read timed "
+            "out. (read timeout=300)",
+            NetworkCause.TIMEOUT,
+        ),
+    ],
+)
+def test_a_sign_in_error_known_only_by_its_text_gets_its_network_cause(text: str, cause: NetworkCause) -> None:
+    found = network_cause(RuntimeError(text))
+    assert found is not None and found[0] is cause
+
+
+def test_an_error_that_is_no_network_failure_has_no_network_cause() -> None:
+    assert network_cause(RuntimeError("AADSTS7000215: Invalid client secret provided.")) is None

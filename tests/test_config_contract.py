@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # installed with check-jsonschema, ships no stubs
 import pytest
 import yaml
-from harness import ROOT, stack_file_config
+from harness import ROOT, fixture_stacks, stack_file_config
 
 from config.settings import ScimSettings, Settings, keys_of, load_settings, split_namespaces
 from config.stack_files import PROJECT_NAME, StackFileError, stack_names
@@ -63,8 +63,8 @@ def test_readme_table_lists_every_key_with_its_default() -> None:
     assert "| `cloudflareAccountId` | string | required |" in readme
 
 
-@pytest.mark.parametrize("stack", stack_names())
-def test_committed_stack_files_once_edited_satisfy_the_schema(stack: str) -> None:
+@pytest.mark.parametrize("stack", fixture_stacks())
+def test_fixture_stack_files_once_edited_satisfy_the_schema(stack: str) -> None:
     jsonschema.validate({"config": stack_file_config(stack)}, SCHEMA)
 
 

@@ -18,6 +18,9 @@ from harness import ROOT
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Made at run time, git-ignored: named in the docs, absent from a fresh clone.
 RUNTIME_PATHS = (".pulumi-state/", ".pulumi-cli/", "venv/", "policy/venv")
+# The user's own: the docs name the stack files (and their manifests) the templates ship as, which
+# a user may rename or remove.
+USER_PATHS = ("stacks/", "manifests/")
 PATH_IN_CODE = re.compile(
     r"`\$?/?((?:\.github|\.vscode|[a-z_]+)/[\w./*-]+|[\w.-]+\.(?:ya?ml|toml|txt|json|md|version))`"
 )
@@ -29,7 +32,8 @@ SCANNED_SUFFIXES = {".py", ".sh", ".md", ".yml", ".yaml", ".json", ".toml", ".tx
 NOT_SCANNED = {"venv", ".git", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "stacks"}
 NOT_SCANNED |= {".pulumi-state", ".pulumi-cli"}
 
-DOC = r"(?P<doc>(?<![\w/.-])(?:docs/)?[\w-]+\.md|(?<![\w/.-])README(?:\.md)?)"
+# Not after `[`: a Markdown link's text, whose target test_every_link_resolves checks.
+DOC = r"(?P<doc>(?<![\w/.\[-])(?:docs/)?[\w-]+\.md|(?<![\w/.\[-])README(?:\.md)?)"
 # `docs/x.md, "Section"`, `docs/x.md, 'Section'`, `docs/x.md, Section` (a capitalised phrase up to
 # punctuation) or `README.md "Section"`.
 SECTION_REFERENCE = re.compile(
@@ -143,7 +147,7 @@ def test_every_docs_page_section_and_make_command_named_resolves(path: Path) -> 
 def test_every_path_named_exists(doc: Path) -> None:
     missing = []
     for path in PATH_IN_CODE.findall(doc.read_text()):
-        if "<" in path or "*" in path or path.startswith(RUNTIME_PATHS) or path.startswith("venv/"):
+        if "<" in path or "*" in path or path.startswith((*RUNTIME_PATHS, *USER_PATHS)):
             continue
         places = [ROOT / path] if "/" in path else [ROOT / path, doc.parent / path]
         if not any(place.exists() for place in places):

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ACCOUNT_ID, stack_file_config
+from harness import ACCOUNT_ID, copy_fixture_stacks, fixture_stacks, stack_file_config
 
 from config.settings import SettingsError, load_settings, split_namespaces
-from config.stack_files import stack_names
 from scripts import grant_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,21 +32,28 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
     return [line[2:] for line in diff if line.startswith("- ")], [line[2:] for line in diff if line.startswith("+ ")]
 
 
-def test_committed_manifests_match_the_stack_files() -> None:
-    stale = grant_manifest.stale_manifests(ROOT)
-    assert not stale, "grant manifests are stale; run `make manifests` and commit the result:\n" + "\n".join(stale)
+def project(root: Path) -> Path:
+    """A project checkout under `root` holding the fixture stack files, with no manifest yet."""
+    shutil.copy(ROOT / "Pulumi.yaml", root)
+    copy_fixture_stacks(root)
+    return root
 
 
-def test_every_committed_stack_file_has_a_manifest() -> None:
-    stacks = set(stack_names(ROOT))
-    assert {"dev", "prod"} <= stacks
-    assert {path.stem for path in (ROOT / "manifests").glob("*.md")} == stacks
+def test_writing_gives_every_stack_file_a_manifest_and_check_mode_agrees(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    assert grant_manifest.main(["--check"], root=root) == 1
+    assert "manifests/dev.md: missing" in capsys.readouterr().err
+
+    assert grant_manifest.main([], root=root) == 0
+    assert {path.stem for path in (root / "manifests").glob("*.md")} == set(fixture_stacks())
+    assert grant_manifest.main(["--check"], root=root) == 0
 
 
 def test_check_mode_fails_listing_a_stale_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
-    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
+    project(tmp_path)
+    assert grant_manifest.main([], root=tmp_path) == 0
     assert grant_manifest.main(["--check"], root=tmp_path) == 0
 
     (tmp_path / "manifests" / "prod.md").write_text("# edited by hand\n")
@@ -65,10 +71,8 @@ def test_check_mode_fails_listing_a_stale_manifest(tmp_path: Path, capsys: pytes
 
 
 def test_every_bad_stack_file_is_reported_in_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
-    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-    stacks = tmp_path / "stacks"
+    stacks = project(tmp_path) / "stacks"
+    assert grant_manifest.main([], root=tmp_path) == 0
     (stacks / "Pulumi.broken.yaml").write_text("config: [\n")
     (stacks / "Pulumi.typo.yml").write_text("confg: {}\n")
     (stacks / "Pulumi.invalid.yaml").write_text("config:\n  entra-cloudflare:secretRotationDays: 0\n")
@@ -176,14 +180,37 @@ def test_scim_off_is_stated() -> None:
 
 
 def test_manifest_names_no_dates() -> None:
-    for stack in ("dev", "prod"):
-        manifest = (ROOT / "manifests" / f"{stack}.md").read_text()
+    for stack in fixture_stacks():
+        manifest = render(stack_config(stack), stack)
         assert not any(year in manifest for year in ("2024", "2025", "2026", "2027", "2028"))
 
 
 def test_invalid_stack_config_is_rejected_by_the_stacks_own_validator() -> None:
     with pytest.raises(SettingsError, match="secretRotationDays"):
         render({**stack_config("dev"), "secretRotationDays": 0})
+
+
+def test_whether_a_stack_is_production_is_stated_with_its_secret_lifetime_limit() -> None:
+    production = stack_config("prod")
+    assert "production" not in production, "the prod fixture is production by default"
+
+    removed, added = changed_lines(render(production, "prod"), render({**production, "production": False}, "prod"))
+    # Who deploys and previews it changes too: the CI section's own tests (tests/test_workflows.py).
+    ci_section = ("- Deployed by", "- Previewed in")
+    removed = [line for line in removed if not line.startswith(ci_section)]
+    added = [line for line in added if not line.startswith(ci_section)]
+
+    assert removed == [
+        "- Production stack (production): yes; every preview and deployment runs the policy pack with its strict "
+        "config (policy/prod-config.json)",
+        "- Longest life of one secret: 120 days (the limit of a production stack: 365, the strict policy's; "
+        "Microsoft's: 730)",
+    ]
+    assert added == [
+        "- Production stack (production): no; every preview and deployment runs the policy pack with its default "
+        "settings",
+        "- Longest life of one secret: 120 days (Microsoft's limit: 730; its advice: under 365)",
+    ]
 
 
 # --- issue 20: the email claim and the provisioning settings (own fixture, no stack file) ----------

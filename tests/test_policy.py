@@ -582,7 +582,7 @@ def pack_violations(run: ProgramRun, config: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_committed_stack_passes_every_rule(stack: str) -> None:
+def test_fixture_stack_passes_every_rule(stack: str) -> None:
     config = prod_config() if stack == "prod" else {}
     # The secret rule measures from the real clock, so the program runs at the real time too.
     run = run_program(stack_file_config(stack), stack=stack, now=datetime.now(UTC))

@@ -1,4 +1,4 @@
-"""The whole program (__main__.py): committed stack files, no churn, rotation, bad config, contract."""
+"""The whole program (__main__.py): the fixture stacks, no churn, rotation, bad config, contract."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from harness import (
     EngineLikeMocks,
     ProgramRun,
     RecordingMonitor,
+    fixture_stacks,
     is_secret,
     minimal_config,
     reveal,
@@ -21,9 +22,7 @@ from harness import (
     stack_file_config,
 )
 
-from config.stack_files import stack_names
-
-STACKS = stack_names()
+STACKS = fixture_stacks()
 LONG_LIVED = ("login-app", "login-service-principal", "scim-app", "identity-provider-login-method")
 REQUIRED_EXPORTS = {
     "tenantId",
@@ -46,12 +45,8 @@ def declared(run: ProgramRun) -> dict[str, Any]:
     }
 
 
-def test_dev_and_prod_are_committed() -> None:
-    assert {"dev", "prod"} <= set(STACKS)
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_committed_stack_declares_the_complete_wiring(stack: str) -> None:
+def test_stack_declares_the_complete_wiring(stack: str) -> None:
     run = run_program(stack_file_config(stack), stack=stack)
     names = {r.name for r in run.registrations}
     assert {
@@ -162,7 +157,8 @@ def test_a_new_window_replaces_only_the_secret_and_updates_cloudflare() -> None:
 @pytest.mark.parametrize("days", [1, 30, 90, 365, 700])
 @pytest.mark.parametrize("now", [datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 2, 29, 18, tzinfo=UTC)])
 def test_end_date_is_in_the_future_and_within_limits(days: int, now: datetime) -> None:
-    run = run_program(minimal_config(secretRotationDays=days, secretGraceDays=30), now=now)
+    config = minimal_config(secretRotationDays=days, secretGraceDays=30, production=False)
+    run = run_program(config, now=now)
     end = datetime.strptime(run.named("login-client-secret").inputs["endDate"], "%Y-%m-%dT%H:%M:%S%z")
     assert now < end <= now + timedelta(days=days + 30)
     assert end - now <= timedelta(days=730)
@@ -240,7 +236,7 @@ def test_a_secret_lifetime_over_twelve_months_is_warned_about(monkeypatch: pytes
 
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
-    run_program(minimal_config(secretRotationDays=350, secretGraceDays=30))
+    run_program(minimal_config(secretRotationDays=350, secretGraceDays=30, production=False))
     assert warned == [
         "secretRotationDays + secretGraceDays = 380 days: a client secret may live longer than 365 days, "
         "against Microsoft's advice to stay under 12 months"

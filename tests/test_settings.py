@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pulumi
 import pytest
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, ROOT
 
+from components.constants import PRODUCTION_SECRET_LIFETIME_DAYS
 from components.group_names import GroupRef, parse_group
-from config.settings import ENGINE_SECRET, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
+from config.settings import ENGINE_SECRET, MISSING, UNREAD_VALUE, Problem, Settings, SettingsError, load_settings
 
 GUID = "2f0c5b8e-4a1d-4c3e-9b7a-1d2e3f4a5b6c"
 
@@ -81,7 +84,11 @@ def test_settings_are_immutable() -> None:
 
 def test_account_id_is_required() -> None:
     problem = only_problem(cloudflareAccountId=None)
-    assert problem.key == "cloudflareAccountId" and problem.value is None
+    assert (problem.key, problem.value) == ("cloudflareAccountId", MISSING)
+    # Said to be missing, not "got None".
+    assert str(problem) == (
+        "cloudflareAccountId: missing; expected 32 lowercase hex characters, as in the dashboard URL; it is required"
+    )
     assert "required" in problem.expected
 
 
@@ -182,7 +189,7 @@ def test_blank_display_names_are_rejected(key: str) -> None:
 
 
 def test_group_by_object_id_and_by_display_name() -> None:
-    settings = load(signInGroups=[GUID.upper(), " Engineering "])
+    settings = load(signInGroups=[GUID.upper(), "Engineering"])
     by_id, by_name = settings.sign_in_groups
     assert by_id.object_id == GUID and by_id.display_name is None
     assert by_name.display_name == "Engineering" and by_name.object_id is None
@@ -387,19 +394,37 @@ def test_rotation_periods_must_be_positive(key: str, bad: int) -> None:
 
 
 def test_rotation_plus_grace_beyond_24_months_is_rejected() -> None:
-    problem = only_problem(secretRotationDays=700, secretGraceDays=31)
+    problem = only_problem(secretRotationDays=700, secretGraceDays=31, production=False)
     assert (problem.key, problem.value) == ("secretRotationDays + secretGraceDays", 731)
     assert "730" in problem.expected
 
 
 def test_rotation_plus_grace_of_exactly_24_months_is_accepted_with_a_warning() -> None:
-    settings = load(secretRotationDays=700, secretGraceDays=30)
+    settings = load(secretRotationDays=700, secretGraceDays=30, production=False)
     assert len(settings.warnings) == 1 and "730 days" in settings.warnings[0]
 
 
 def test_rotation_within_12_months_has_no_warning() -> None:
+    assert load(secretRotationDays=335, secretGraceDays=30, production=False).warnings == ()
+    assert load(secretRotationDays=336, secretGraceDays=30, production=False).warnings != ()
+
+
+def test_a_production_stack_may_not_outlive_the_strict_policys_secret_lifetime() -> None:
+    # The policy would refuse the secret each new window makes: refused offline instead.
+    problem = only_problem(secretRotationDays=350, secretGraceDays=30)
+    assert (problem.key, problem.value) == ("secretRotationDays + secretGraceDays", 380)
+    assert problem.expected.startswith(
+        "at most 365 days in a production stack (here secretRotationDays 350 + secretGraceDays 30): "
+        "the strict policy config (policy/prod-config.json, maxLifetimeDays 365)"
+    )
     assert load(secretRotationDays=335, secretGraceDays=30).warnings == ()
-    assert load(secretRotationDays=336, secretGraceDays=30).warnings != ()
+    assert only_problem(secretRotationDays=700, secretGraceDays=31).value == 731
+
+
+def test_the_production_lifetime_limit_is_the_strict_policy_configs() -> None:
+    # policy/ cannot import the project: the limit is written twice, and held equal here.
+    prod_config = json.loads((ROOT / "policy" / "prod-config.json").read_text())
+    assert prod_config["client-secret-end-date"]["maxLifetimeDays"] == PRODUCTION_SECRET_LIFETIME_DAYS == 365
 
 
 # --- accessGroups ------------------------------------------------------------------------------
@@ -823,3 +848,63 @@ def test_adopt_is_checked_when_only_scim_secret_has_a_problem() -> None:
 def test_text_that_python_will_not_read_as_json_is_refused_by_type_not_a_traceback(text: str) -> None:
     problem = only_problem(secretRotationDays=text)
     assert problem.key == "secretRotationDays" and problem.expected == "a whole number"
+
+
+# --- text as Pulumi stores it, names, missing keys (issue 18) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem_key", "shown"),
+    [
+        ("signInGroups", ["Engineering "], "signInGroups[0]", "Engineering "),
+        ("signInGroups", [" Engineering"], "signInGroups[0]", " Engineering"),
+        ("scim", {"groups": ["Engineering "]}, "scim.groups[0]", "Engineering "),
+        ("accessGroups", {"Admins": " Engineering"}, "accessGroups.Admins", " Engineering"),
+    ],
+)
+def test_a_group_value_with_spaces_at_either_end_is_refused_not_trimmed(
+    key: str, value: Any, problem_key: str, shown: str
+) -> None:
+    problem = only_problem(**{key: value})
+    assert (problem.key, problem.value) == (problem_key, shown)
+    assert problem.expected.startswith("no spaces at the start or end")
+
+
+@pytest.mark.parametrize("name", ["Admins ", " Admins"])
+def test_an_access_group_name_with_spaces_at_either_end_is_refused_not_trimmed(name: str) -> None:
+    problem = only_problem(accessGroups={name: "Engineering"})
+    assert (problem.key, problem.value) == (f"accessGroups.{name}", name)
+    assert problem.expected.startswith("no spaces at the start or end")
+
+
+@pytest.mark.parametrize(("text", "value"), [("true", True), ("True", True), ("false", False), ("False", False)])
+def test_a_boolean_as_text_is_read_as_pulumis_get_bool_reads_it(text: str, value: bool) -> None:
+    assert load(pkceEnabled=text).pkce_enabled is value
+    assert pulumi_get_bool(text) is value
+
+
+@pytest.mark.parametrize("text", ["TRUE", "FALSE", "yes", "1", " true", "tRUE"])
+def test_a_boolean_as_other_text_is_refused_as_pulumis_get_bool_refuses_it(text: str) -> None:
+    problem = only_problem(pkceEnabled=text)
+    assert (problem.key, problem.value) == ("pkceEnabled", text)
+    assert problem.expected == (
+        'true or false (as quoted text only "true", "True", "false", "False": what Pulumi\'s Config.get_bool reads)'
+    )
+    with pytest.raises(pulumi.ConfigTypeError):
+        pulumi_get_bool(text)
+
+
+def pulumi_get_bool(text: str) -> bool | None:
+    """What the program's own SDK makes of `text` set for a key."""
+    pulumi.runtime.set_all_config({"entra-cloudflare:flag": text}, [])
+    return pulumi.Config("entra-cloudflare").get_bool("flag")
+
+
+def test_a_dotted_key_is_told_to_nest_under_its_object() -> None:
+    problem = only_problem(**{"scim.enabled": False})
+    assert problem.key == "scim.enabled"
+    assert problem.expected.startswith(
+        "scim.enabled is written nested, under scim: `scim:` with `enabled:` indented below it "
+        "(`pulumi config set --path scim.enabled <value>` writes it so); "
+    )
+    assert "did you mean" not in problem.expected and "pkceEnabled?" not in problem.expected

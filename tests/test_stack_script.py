@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import ACCOUNT_ID, write_stack_file
+from harness import ACCOUNT_ID, minimal_config, write_stack_file
 
 from scripts import check_stack as check_stack_script
 
@@ -531,3 +531,25 @@ def test_check_stack_is_quiet_when_there_is_nothing_to_warn_about(
     write_stack_file(tmp_path, "dev", {"cloudflareAccountId": ACCOUNT_ID, "signInGroups": ["Engineering"]})
     assert check_stack_script.main(["dev"], root=tmp_path) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_check_stack_shows_the_deployments_secret_lifetime_warning_and_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "qa", minimal_config(secretRotationDays=350, secretGraceDays=30, production=False))
+    assert check_stack_script.main(["qa"], root=tmp_path) == 0
+    assert capsys.readouterr() == (
+        "",
+        "Stack qa: warning: secretRotationDays + secretGraceDays = 380 days: a client secret may live longer "
+        "than 365 days, against Microsoft's advice to stay under 12 months\n",
+    )
+
+
+def test_check_stack_refuses_a_production_stack_over_the_strict_secret_lifetime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_stack_file(tmp_path, "qa", minimal_config(secretRotationDays=350, secretGraceDays=30))
+    assert check_stack_script.main(["qa"], root=tmp_path) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Stack qa: invalid stack configuration (1 problem(s)):\n")
+    assert "  - secretRotationDays + secretGraceDays: got 380; expected at most 365 days in a production stack" in err

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 import respx
+from azure.identity import ClientSecretCredential
+from entra_https_fake import ISSUED_TOKEN, Certificates, FakeEntraLogin, make_certificates, route_to_loopback, serve
+from harness import ACCOUNT_ID, TENANT_ID
+from schema_fakes import FakeSchemaGraph
 from verify_fakes import (
     ACCESS_GROUP_ID,
     ADMINS_GROUP_ID,
     APP_OBJECT_ID,
+    CLIENT_ID,
     CLIENT_SECRET,
     CLOUDFLARE_TOKEN,
     EXPIRES_AT,
@@ -29,6 +38,7 @@ from verify_fakes import (
     KEY_ID,
     NOW,
     ROTATES_FROM,
+    SCIM_SECRET,
     USERS_GROUP_ID,
     FakeCredential,
     FakeTenant,
@@ -39,11 +49,11 @@ from verify_fakes import (
 )
 
 from ops import permissions
-from ops.stack_outputs import StackError, StackOutputs, client_secret_from_export
-from ops.verify import Runtime, main
+from ops.stack_outputs import StackError, StackOutputs, client_secret_from_export, secret_values_from_export
+from ops.verify import Runtime, access_rule_differences, main
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = (CLIENT_SECRET, GRAPH_TOKEN, CLOUDFLARE_TOKEN)
+SECRETS = (CLIENT_SECRET, SCIM_SECRET, GRAPH_TOKEN, CLOUDFLARE_TOKEN)
 CHECK_IDS = [
     "entra.login-app.redirect-uri",
     "entra.login-app.scopes",
@@ -85,6 +95,9 @@ class Result:
     def reason(self, check_id: str) -> str:
         return str(self.checks()[check_id]["reason"])
 
+    def with_status(self, status: str) -> list[str]:
+        return [check_id for check_id, check in self.checks().items() if check["status"] == status]
+
 
 def run_verify(
     tmp_path: Path,
@@ -97,6 +110,8 @@ def run_verify(
     credential: Any = "fake",
     now: datetime = NOW,
     json_output: bool = True,
+    pass_through_host: str | None = None,
+    also: Callable[[respx.MockRouter], None] = lambda router: None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     edit_stack: Callable[[str], str] = lambda text: text,
 ) -> Result:
@@ -132,6 +147,9 @@ def run_verify(
     stdout, stderr = io.StringIO(), io.StringIO()
     with respx.mock(assert_all_called=False) as router:
         tenant.install(router)
+        also(router)
+        if pass_through_host:
+            router.route(host=pass_through_host).pass_through()
         code = main(["--stack", "dev", *(["--json"] if json_output else []), *args], runtime, stdout, stderr)
     result = Result(code, stdout.getvalue(), stderr.getvalue(), tenant, sleeps, tmp_path)
     for secret in SECRETS:
@@ -147,7 +165,7 @@ def test_a_healthy_setup_holds_every_check_and_exits_0(tmp_path: Path) -> None:
     assert result.code == 0, result.stdout
     assert list(result.checks()) == CHECK_IDS
     assert {c["status"] for c in result.checks().values()} == {"holds"}
-    assert json.loads(result.stdout)["summary"] == {"holds": 19, "warns": 0, "fails": 0}
+    assert json.loads(result.stdout)["summary"] == {"holds": 19, "warns": 0, "fails": 0, "skipped": 0}
     assert result.reason("entra.client-secret.expiry") == (
         "ends 2026-04-13 00:00 UTC, 28 days left; rotates from 2026-03-30 00:00 UTC"
     )
@@ -313,11 +331,87 @@ def test_assignments_are_read_across_pages(tmp_path: Path) -> None:
 # --- Entra: SCIM provisioning ---------------------------------------------------------------------
 
 
-def test_a_deleted_provisioning_job_fails_its_checks(tmp_path: Path) -> None:
-    result = run_verify(tmp_path, tenant=FakeTenant(job_exists=False))
-    for check_id in ("entra.scim.job", "entra.scim.quarantine", "entra.scim.last-run"):
-        assert result.status(check_id) == "fails"
-        assert "404 NotFound" in result.reason(check_id)
+@pytest.mark.parametrize(
+    ("tenant", "root", "cause", "skipped", "raw"),
+    [
+        (
+            FakeTenant(job_exists=False),
+            "entra.scim.job",
+            f"the provisioning job {stack_outputs()['scimProvisioningJobId']} does not exist: it was deleted; "
+            "recreate it with 'scripts/stack.sh up dev --refresh'",
+            ["entra.scim.test-connection", "entra.scim.quarantine", "entra.scim.last-run"],
+            "was not found",  # Graph's 404 text; Graph answers 404 under the deleted job to Test Connection too
+        ),
+        (
+            FakeTenant(idp_exists=False),
+            "cloudflare.login-method",
+            f"the login method 1d000000-0000-4000-8000-0000000001d1 in account {ACCOUNT_ID} does not exist: "
+            "it was deleted; "
+            "recreate it with 'scripts/stack.sh up dev --refresh'",
+            ["cloudflare.login-method.settings", "cloudflare.login-method.scim", "cloudflare.scim.received"],
+            "access.api.error.not_found",
+        ),
+    ],
+    ids=["deleted job", "deleted login method"],
+)
+def test_a_deleted_object_is_reported_once_with_its_fix_and_its_dependants_skipped(
+    tmp_path: Path, tenant: FakeTenant, root: str, cause: str, skipped: list[str], raw: str
+) -> None:
+    result = run_verify(tmp_path, tenant=tenant)
+    assert result.code == 1
+    assert result.with_status("fails") == [root]
+    assert result.reason(root) == cause
+    assert result.with_status("skipped") == skipped
+    because = f"skipped: '{result.checks()[root]['title']}' failed (the object does not exist)"
+    assert {result.reason(check_id) for check_id in skipped} == {because}
+    assert raw not in result.stdout
+
+
+def test_a_deleted_job_skips_the_attribute_mappings_check_too(tmp_path: Path) -> None:
+    mappings = "    identityUpdateBehavior: reauth\n    userAttributes:\n      userName: mail\n"
+    schema = FakeSchemaGraph(job_exists=False)
+    result = run_verify(
+        tmp_path,
+        tenant=FakeTenant(job_exists=False),
+        edit_stack=lambda text: text.replace("    identityUpdateBehavior: reauth\n", mappings),
+        also=schema.install,
+    )
+    assert result.with_status("fails") == ["entra.scim.job"]
+    assert result.reason("entra.scim.attribute-mappings") == (
+        "skipped: 'Provisioning job' failed (the object does not exist)"
+    )
+
+
+def test_a_deleted_login_app_and_its_service_principal_are_each_reported_once(tmp_path: Path) -> None:
+    result = run_verify(tmp_path, tenant=FakeTenant(app_exists=False))
+    assert result.code == 1
+    assert result.with_status("fails") == ["entra.login-app.redirect-uri", "entra.assignment-required"]
+    assert result.reason("entra.login-app.redirect-uri") == (
+        f"the login app {APP_OBJECT_ID} does not exist: it was deleted; "
+        "recreate it with 'scripts/stack.sh up dev --refresh'"
+    )
+    assert result.reason("entra.assignment-required").startswith(
+        f"the login app's service principal (appId {CLIENT_ID}) does not exist: it was deleted;"
+    )
+    by_app = "skipped: 'Login app redirect URI' failed (the object does not exist)"
+    by_service_principal = "skipped: 'Assignment required' failed (the object does not exist)"
+    assert {check_id: result.reason(check_id) for check_id in result.with_status("skipped")} == {
+        "entra.login-app.scopes": by_app,
+        "entra.login-app.email-claim": by_app,
+        "entra.consent-grant": by_service_principal,
+        "entra.client-secret.expiry": by_app,
+        "entra.client-secret.others": by_app,
+        # Entra refuses the token with AADSTS700016 (no such app): no verdict on the secret.
+        "entra.client-secret.sign-in": by_app,
+        "entra.sign-in-groups": by_service_principal,
+    }
+    assert "Request_ResourceNotFound" not in result.stdout and "rotate-now" not in result.stdout
+
+
+def test_the_fix_named_for_a_deleted_object_is_a_command_that_exists() -> None:
+    script = (ROOT / "scripts" / "stack.sh").read_text()
+    assert "up | preview | rotate-now | verify | adopt) ;;" in script
+    assert 'up) exec pulumi up "${policy[@]}" --stack "$stack" "$@"' in script  # extra arguments reach pulumi
 
 
 def test_test_connection_400_fails_with_graphs_message(tmp_path: Path) -> None:
@@ -345,7 +439,38 @@ def test_repair_restarts_a_quarantined_job_whose_credentials_validate(tmp_path: 
     result = run_verify(tmp_path, "--repair", tenant=FakeTenant(job_code="Quarantine"))
     assert result.tenant.restarted_with == [{"criteria": {"resetScope": "Watermark, Escrows, QuarantineState"}}]
     assert result.status("entra.scim.quarantine") == "warns"
-    assert "--repair restarted the job" in result.reason("entra.scim.quarantine")
+    assert result.reason("entra.scim.quarantine").endswith(
+        "--repair restarted the job to clear the quarantine (status now Active)"
+    )
+    assert result.code == 0
+
+
+def test_a_successful_repair_exits_0_and_reports_the_earlier_failed_run_as_a_warning(tmp_path: Path) -> None:
+    tenant = FakeTenant(job_code="Quarantine", last_state="Failed")
+    without = run_verify(tmp_path / "without", tenant=FakeTenant(job_code="Quarantine", last_state="Failed"))
+    assert without.status("entra.scim.last-run") == "fails"  # without --repair, the failed run is the verdict
+
+    result = run_verify(tmp_path / "with", "--repair", tenant=tenant)
+    assert result.code == 0, result.stdout
+    assert result.status("entra.scim.last-run") == "warns"
+    assert result.reason("entra.scim.last-run") == (
+        "no run since --repair restarted the job at 2026-03-15 12:00 UTC; before it: Failed, ended "
+        "2026-03-15T11:02:00Z; steady state last reached 2026-03-15T11:20:00Z: HTTP 401 from the SCIM endpoint"
+    )
+    assert len(tenant.restarted_with) == 1
+    assert (tenant.count("job"), tenant.count("job_after_restart")) == (1, 1)  # read again after the restart
+
+
+def test_after_a_repair_a_cycle_that_ran_since_the_restart_is_judged(tmp_path: Path) -> None:
+    failed = FakeTenant(job_code="Quarantine", last_state="Failed", run_after_restart="Failed")
+    result = run_verify(tmp_path / "failed", "--repair", tenant=failed)
+    assert result.status("entra.scim.last-run") == "fails"
+    assert result.reason("entra.scim.last-run").startswith("Failed, ended 2026-03-15T12:01:00Z")
+    assert result.code == 1
+
+    succeeded = FakeTenant(job_code="Quarantine", last_state="Failed", run_after_restart="Succeeded")
+    result = run_verify(tmp_path / "succeeded", "--repair", tenant=succeeded)
+    assert result.status("entra.scim.last-run") == "holds"
     assert result.code == 0
 
 
@@ -414,13 +539,6 @@ def test_throttling_and_a_transient_503_are_retried(tmp_path: Path) -> None:
 # --- Cloudflare -----------------------------------------------------------------------------------
 
 
-def test_a_missing_login_method_fails(tmp_path: Path) -> None:
-    result = run_verify(tmp_path, tenant=FakeTenant(idp_exists=False))
-    assert result.reason("cloudflare.login-method").startswith("no login method 1d000000-0000-4000-8000-0000000001d1")
-    assert "access.api.error.not_found" in result.reason("cloudflare.login-method.settings")
-    assert result.code == 1
-
-
 def test_a_login_method_with_another_client_id_fails(tmp_path: Path) -> None:
     result = run_verify(tmp_path, tenant=FakeTenant(idp_overrides={"config.client_id": "someone-else"}))
     assert "client_id is someone-else" in result.reason("cloudflare.login-method")
@@ -445,11 +563,53 @@ def test_fewer_groups_received_than_assigned_warns(tmp_path: Path) -> None:
     assert result.code == 0
 
 
-def test_an_access_group_without_its_entra_group_fails(tmp_path: Path) -> None:
+def test_an_access_group_whose_entra_group_was_changed_fails_naming_both(tmp_path: Path) -> None:
     result = run_verify(tmp_path, tenant=FakeTenant(access_group_object_id=ADMINS_GROUP_ID))
     assert result.reason("cloudflare.access-group.Engineers") == (
-        f"does not include Entra group Cloudflare Users ({USERS_GROUP_ID}) on this login method; redeploy"
+        f"include azureAD id is {ADMINS_GROUP_ID}, the stack declares {USERS_GROUP_ID}; run 'make up STACK=dev'"
     )
+    assert result.code == 1
+
+
+@pytest.mark.parametrize(
+    ("added", "named"),
+    [
+        ({"include": [{"everyone": {}}]}, "include everyone: {} is not declared"),
+        (
+            {"include": [{"email": {"email": "someone@example.test"}}]},
+            'include email: {"email": "someone@example.test"} is not declared',
+        ),
+        ({"require": [{"ip": {"ip": "198.51.100.0/24"}}]}, 'require ip: {"ip": "198.51.100.0/24"} is not declared'),
+        (
+            {"exclude": [{"email_domain": {"domain": "example.test"}}]},
+            'exclude email_domain: {"domain": "example.test"} is not declared',
+        ),
+    ],
+)
+def test_an_access_group_rule_added_by_hand_fails_naming_it(
+    tmp_path: Path, added: dict[str, list[dict[str, Any]]], named: str
+) -> None:
+    result = run_verify(tmp_path, tenant=FakeTenant(access_group_added=added))
+    assert result.status("cloudflare.access-group.Engineers") == "fails"
+    assert result.reason("cloudflare.access-group.Engineers") == f"{named}; run 'make up STACK=dev'"
+    assert result.code == 1
+
+
+def test_an_access_group_without_an_entra_rule_names_the_missing_one() -> None:
+    rules = access_rule_differences(
+        {"include": [{"everyone": {}}]}, {"id": USERS_GROUP_ID, "identity_provider_id": "idp"}
+    )
+    assert rules == [
+        f'include azureAD: {{"id": "{USERS_GROUP_ID}", "identity_provider_id": "idp"}} is missing',
+        "include everyone: {} is not declared",
+    ]
+
+
+def test_an_access_group_on_another_login_method_names_it() -> None:
+    group = {"include": [{"azureAD": {"id": USERS_GROUP_ID, "identity_provider_id": "other-idp"}}]}
+    assert access_rule_differences(group, {"id": USERS_GROUP_ID, "identity_provider_id": "idp"}) == [
+        "include azureAD identity_provider_id is other-idp, the stack declares idp"
+    ]
 
 
 def test_a_cloudflare_token_without_read_permission_is_named(tmp_path: Path) -> None:
@@ -541,6 +701,13 @@ def test_an_encrypted_secret_in_the_export_is_refused() -> None:
         raise AssertionError("an encrypted secret was accepted")
 
 
+def test_every_secret_in_the_export_is_known_and_encrypted_ones_are_not_read() -> None:
+    export = stack_export()
+    assert secret_values_from_export(export) == [CLIENT_SECRET, SCIM_SECRET]
+    encrypted = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    assert secret_values_from_export(stack_export(secret=encrypted)) == [SCIM_SECRET]
+
+
 def test_the_job_path_is_kept_whole() -> None:
     outputs = StackOutputs.from_json("dev", stack_outputs())
     assert outputs.scim_job_path == stack_outputs()["scimProvisioningJobId"]
@@ -571,3 +738,243 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(monkeypatch: Any) -
         "Run it again with ENTRA_CF_DEBUG=1 to see where.\n"
     )
     assert "super-secret-value" not in out.getvalue() + err.getvalue()
+
+
+# --- network and TLS: reported as what they are, never as a verdict -------------------------------
+
+
+def test_a_host_that_does_not_resolve_is_named_once_and_its_checks_are_not_judged(tmp_path: Path) -> None:
+    dns = httpx.ConnectError("[Errno -2] Name or service not known")
+    result = run_verify(tmp_path, tenant=FakeTenant(unreachable={"graph.microsoft.com": dns}))
+    report = json.loads(result.stdout)
+    assert report["unreachable"] == [
+        "cannot reach graph.microsoft.com: its name does not resolve (DNS) ([Errno -2] Name or service not known)"
+    ]
+    assert result.code == 2
+    assert report["summary"]["fails"] == 0
+    assert result.reason("entra.login-app.redirect-uri") == "not checked: cannot reach graph.microsoft.com"
+    assert result.status("entra.client-secret.sign-in") == "holds"  # the login host answers
+    assert result.status("cloudflare.login-method") == "holds"
+    assert result.sleeps == []  # a name that does not resolve is not retried
+
+
+def test_a_refused_connection_to_the_token_endpoint_is_no_verdict_on_the_secret(tmp_path: Path) -> None:
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    tenant = FakeTenant(unreachable={"login.microsoftonline.com": refused})
+    result = run_verify(tmp_path, tenant=tenant, json_output=False)
+    assert result.code == 2
+    assert "Entra refused" not in result.stdout and "rotate-now" not in result.stdout
+    line = next(line for line in result.stdout.splitlines() if "Client secret works" in line)
+    assert line.split()[0] == "skipped"
+    assert line.endswith("not checked: cannot reach login.microsoftonline.com")
+    assert "  cannot reach login.microsoftonline.com: the connection failed (connection refused, 3 attempts)" in (
+        result.stdout.splitlines()
+    )
+    assert result.stdout.splitlines()[-1] == (
+        "19 checks: 18 hold, 0 warn, 0 fail, 1 skipped (some checks could not be made)"
+    )
+    assert sum(1 for r in tenant.requests if r.url.host == "login.microsoftonline.com") == 3  # bounded retries
+
+
+def test_a_check_that_fails_outranks_an_unreachable_host_in_the_exit_code(tmp_path: Path) -> None:
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    tenant = FakeTenant(unreachable={"login.microsoftonline.com": refused}, redirect_uris=[])
+    assert run_verify(tmp_path, tenant=tenant).code == 1
+
+
+# --- a login URL that is not Microsoft's, and a corporate CA: against a real local HTTPS server ----
+
+DEPLOYER_ID = "de000000-0000-4000-8000-0000000000de"
+DEPLOYER_SECRET = "FAKE~deployer-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def entra_login(certificates: Certificates, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEntraLogin]:
+    """The local Entra login server; Entra's real login host resolves to it too, so MSAL's instance
+    discovery (always sent to login.microsoftonline.com) gets Entra's answer from it."""
+    fake = FakeEntraLogin(clients={DEPLOYER_ID: DEPLOYER_SECRET, CLIENT_ID: CLIENT_SECRET})
+    with serve(certificates, fake):
+        monkeypatch.setattr(
+            socket, "getaddrinfo", route_to_loopback(fake.port, frozenset({"login.microsoftonline.com"}))
+        )
+        yield fake
+
+
+def _signing_in_through(login_url: str, ca_file: Path | None) -> dict[str, str]:
+    env = {
+        "ARM_CLIENT_ID": DEPLOYER_ID,
+        "ARM_TENANT_ID": TENANT_ID,
+        "ARM_CLIENT_SECRET": DEPLOYER_SECRET,
+        "ENTRA_CF_LOGIN_URL": login_url,
+    }
+    return env | ({"ENTRA_CF_CA_BUNDLE": str(ca_file)} if ca_file else {})
+
+
+def test_the_local_entra_refuses_instance_discovery_for_an_authority_it_does_not_know(
+    entra_login: FakeEntraLogin, certificates: Certificates
+) -> None:
+    # What happens without `disable_instance_discovery`: the fake answers as Entra does.
+    credential = ClientSecretCredential(
+        TENANT_ID,
+        DEPLOYER_ID,
+        DEPLOYER_SECRET,
+        authority=f"https://127.0.0.1:{entra_login.port}",
+        connection_verify=str(certificates.ca_file),
+    )
+    with pytest.raises(Exception, match="is not well-known"):
+        credential.get_token("https://graph.microsoft.com/.default")
+    assert entra_login.count("/common/discovery/instance") == 1
+    assert entra_login.count("/oauth2/v2.0/token") == 0
+
+
+def test_an_overridden_login_url_signs_in_without_instance_discovery(
+    tmp_path: Path, entra_login: FakeEntraLogin, certificates: Certificates
+) -> None:
+    login_url = f"https://127.0.0.1:{entra_login.port}"
+    result = run_verify(
+        tmp_path,
+        tenant=FakeTenant(graph_token=ISSUED_TOKEN),
+        credential=None,
+        env=_signing_in_through(login_url, certificates.ca_file),
+        pass_through_host="127.0.0.1",
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert entra_login.count("/common/discovery/instance") == 0
+    assert entra_login.count(f"/{TENANT_ID}/v2.0/.well-known/openid-configuration") >= 1
+    # Two token requests reached the local server: the deployer's sign-in (azure-identity, trusting
+    # the CA through connection_verify) and the login app's check (httpx, through verify=).
+    assert entra_login.count(f"/{TENANT_ID}/oauth2/v2.0/token") == 2
+    assert result.status("entra.client-secret.sign-in") == "holds"
+    assert ISSUED_TOKEN not in result.stdout + result.stderr
+
+
+def test_a_certificate_that_is_not_trusted_is_named_with_its_host_and_not_retried(
+    tmp_path: Path, entra_login: FakeEntraLogin
+) -> None:
+    login_url = f"https://127.0.0.1:{entra_login.port}"
+    result = run_verify(tmp_path, env={"ENTRA_CF_LOGIN_URL": login_url}, pass_through_host="127.0.0.1")
+    assert result.code == 2
+    assert result.status("entra.client-secret.sign-in") == "skipped"
+    assert result.reason("entra.client-secret.sign-in") == f"not checked: cannot reach 127.0.0.1:{entra_login.port}"
+    (problem,) = json.loads(result.stdout)["unreachable"]
+    assert problem.startswith(f"cannot reach 127.0.0.1:{entra_login.port}: its TLS certificate is not trusted (")
+    assert "set ENTRA_CF_CA_BUNDLE to its CA bundle" in problem
+    assert result.sleeps == []  # tried once: a certificate does not get better by retrying
+    assert entra_login.requests == []  # no request got past the handshake
+
+
+def test_a_ca_bundle_that_is_not_a_file_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    result = run_verify(tmp_path, env={"ENTRA_CF_CA_BUNDLE": str(tmp_path / "missing.pem")}, json_output=False)
+    assert result.code == 2
+    assert f"ENTRA_CF_CA_BUNDLE='{tmp_path / 'missing.pem'}' is not a file: expected the path of a PEM file" in (
+        result.stderr
+    )
+
+
+def test_a_refused_sign_in_through_an_overridden_login_url_does_not_say_az_login(tmp_path: Path) -> None:
+    refused = ValueError("The authority provided, https://login.proxy.example.test, is not well-known.")
+    result = run_verify(
+        tmp_path,
+        credential=FakeCredential(error=refused),
+        env={"ENTRA_CF_LOGIN_URL": "https://login.proxy.example.test"},
+        json_output=False,
+    )
+    assert result.code == 2
+    assert "az login" not in result.stderr
+    assert (
+        "check that ENTRA_CF_LOGIN_URL=https://login.proxy.example.test answers as Entra's login endpoint"
+        in result.stderr
+    )
+
+
+def test_a_sign_in_that_cannot_verify_the_certificate_names_the_host_not_az_login(tmp_path: Path) -> None:
+    # azure-identity's text for this failure, as it raised it against the local server.
+    error = RuntimeError(
+        "Authentication failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "unable to get local issuer certificate (_ssl.c:1006)"
+    )
+    result = run_verify(tmp_path, credential=FakeCredential(error=error), json_output=False)
+    assert result.code == 2
+    assert "Entra sign-in failed: cannot reach login.microsoftonline.com: its TLS certificate is not trusted" in (
+        result.stderr
+    )
+    assert "az login" not in result.stderr
+
+
+# --- secrets: scrubbed first, then shortened --------------------------------------------------------
+
+
+def test_a_sign_in_error_that_quotes_secrets_is_scrubbed(tmp_path: Path) -> None:
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXBsb3llciJ9.c2lnbmF0dXJlLXZhbHVl"
+    error = RuntimeError(f"AADSTS7000215: Invalid client secret provided: {DEPLOYER_SECRET}; assertion {jwt}")
+    result = run_verify(
+        tmp_path,
+        credential=FakeCredential(error=error),
+        env={"ARM_CLIENT_SECRET": DEPLOYER_SECRET},
+        json_output=False,
+    )
+    assert result.code == 2
+    assert DEPLOYER_SECRET not in result.stderr and jwt not in result.stderr
+    assert "Entra sign-in failed: AADSTS7000215: Invalid client secret provided: ***; assertion ***" in result.stderr
+
+
+def test_a_refused_sign_in_that_echoes_the_secret_is_scrubbed_and_azure_identity_logs_nothing(
+    tmp_path: Path, entra_login: FakeEntraLogin, certificates: Certificates
+) -> None:
+    entra_login.clients[DEPLOYER_ID] = "another-secret"
+    entra_login.echo_form = True
+    env = _signing_in_through(f"https://127.0.0.1:{entra_login.port}", certificates.ca_file)
+    printed = io.StringIO()  # what a handler on the root logger (or Python's last resort) would print
+    printer = logging.StreamHandler(printed)
+    logging.getLogger().addHandler(printer)
+    try:
+        result = run_verify(tmp_path, credential=None, env=env, json_output=False, pass_through_host="127.0.0.1")
+    finally:
+        logging.getLogger().removeHandler(printer)
+    assert result.code == 2
+    assert "Entra sign-in failed: Authentication failed: AADSTS7000215: Invalid client secret provided." in (
+        result.stderr
+    )
+    assert "client_secret=***" in result.stderr
+    assert DEPLOYER_SECRET not in result.stderr and DEPLOYER_SECRET.replace("~", "%7E") not in result.stderr
+    # azure-identity's own warning quotes the refusal unscrubbed: it must not reach a handler that prints.
+    assert printed.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("echoed", "shown"),
+    [
+        # The stack's client secret straddles the cut (297 characters and "...").
+        ("x" * 290 + f"{CLIENT_SECRET} and more", "x" * 290 + "*** and..."),
+        # A token Entra issued (shaped like a JWT, a value verify never knew) straddles it.
+        ("x" * 280 + " eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and more", "x" * 280 + " *** and more"),
+        # A bearer token inside the cut, long text after it.
+        ("x" * 200 + " Authorization: Bearer abcdef0123456789abcdef " + "y" * 200, None),
+    ],
+)
+def test_a_job_error_that_echoes_secrets_is_scrubbed_before_it_is_shortened(
+    tmp_path: Path, echoed: str, shown: str | None
+) -> None:
+    result = run_verify(tmp_path, tenant=FakeTenant(last_state="Failed", last_error=echoed))
+    reason = result.reason("entra.scim.last-run")
+    message = reason.split("steady state last reached 2026-03-15T11:20:00Z: ", 1)[1]
+    assert len(message) <= 300
+    if shown is not None:
+        assert message == shown
+    for piece in (CLIENT_SECRET[:6], "eyJ0eXAi", "abcdef0123"):
+        assert piece not in reason
+
+
+def test_a_graph_error_that_echoes_the_scim_secret_across_the_cut_is_scrubbed(tmp_path: Path) -> None:
+    # Graph's message is 129 characters; the SCIM secret (from the stack's state) starts at 292,
+    # across the cut at 297.
+    echo = " " + "e" * 150 + f"SecretToken {SCIM_SECRET} was sent"
+    result = run_verify(tmp_path, tenant=FakeTenant(scim_token_valid=False, validate_echo=echo))
+    reason = result.reason("entra.scim.test-connection")
+    assert reason.endswith("e" * 150 + "SecretToken *** w...")
+    assert SCIM_SECRET[:5] not in reason

@@ -30,9 +30,9 @@ from typing import Any
 
 import pytest
 import yaml
+from harness import copy_fixture_stacks, fixture_stacks
 
 from config.settings import load_settings
-from config.stack_files import stack_names
 from scripts import grant_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -301,11 +301,11 @@ def test_stack_list_of_one_stack_keeps_its_class(tmp_path: Path) -> None:
     }
 
 
-def test_stack_list_covers_every_committed_stack_file() -> None:
-    # Whatever the committed stack files say: each lands in exactly one of the two lists.
-    outputs = list_stacks()
-    assert outputs["all"] == stack_names()
-    assert sorted(outputs["non_production"] + outputs["production"]) == stack_names()
+def test_stack_list_puts_every_stack_file_in_exactly_one_list(tmp_path: Path) -> None:
+    copy_fixture_stacks(tmp_path)
+    outputs = list_stacks("--root", str(tmp_path))
+    assert outputs["all"] == fixture_stacks() == ["dev", "prod"]
+    assert (outputs["non_production"], outputs["production"]) == (["dev"], ["prod"])
 
 
 @pytest.mark.parametrize(

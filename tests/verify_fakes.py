@@ -3,8 +3,9 @@
 They behave like the real services where verify depends on it, and refuse what those refuse:
 401 without the right bearer token, 403 without the permission a call needs, Graph paging with
 `@odata.nextLink`, Cloudflare's `{"success": false, "errors": [...]}`, 429 with `Retry-After`,
-a transient 503, 204 from validateCredentials, 400 when the saved SCIM token is wrong, and
-redacted secrets in Cloudflare's answers. Shared by tests/test_verify.py and
+a transient 503, 204 from validateCredentials, 400 when the saved SCIM token is wrong, 404 under
+a deleted job or login method, and redacted secrets in Cloudflare's answers. A restarted job
+keeps its last run until a new cycle runs, as Graph's does. Shared by tests/test_verify.py and
 scripts/benchmark_verify.py (which adds latency per call).
 """
 
@@ -46,6 +47,7 @@ REDIRECT_URI = f"https://{TEAM_DOMAIN}/cdn-cgi/access/callback"
 SCIM_ENDPOINT = f"https://{TEAM_DOMAIN}/populations/{IDP_ID}/scim/v2"
 
 CLIENT_SECRET = "FAKE~client-secret-value-0123456789abcdef"
+SCIM_SECRET = "FAKE-scim-secret-token-fedcba9876543210"
 GRAPH_TOKEN = "fake-graph-access-token-eyJ0eXAi"
 CLOUDFLARE_TOKEN = "fake-cloudflare-api-token-0123456789"
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -124,6 +126,20 @@ def stack_export(secret: Any = None) -> dict[str, Any]:
                     "urn": "urn:pulumi:dev::entra-cloudflare::entracf:sso:LoginApp$"
                     "azuread:index/applicationPassword:ApplicationPassword::login-client-secret",
                     "outputs": {"keyId": KEY_ID, "value": value},
+                },
+                {
+                    "type": "cloudflare:index/zeroTrustAccessIdentityProvider:ZeroTrustAccessIdentityProvider",
+                    "urn": "urn:pulumi:dev::entra-cloudflare::x::identity-provider-login-method",
+                    "outputs": {
+                        "id": IDP_ID,
+                        "scimConfig": {
+                            "enabled": True,
+                            "secret": {
+                                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                "plaintext": json.dumps(SCIM_SECRET),
+                            },
+                        },
+                    },
                 },
             ]
         },
@@ -217,6 +233,7 @@ class FakeTenant:
     graph_token: str = GRAPH_TOKEN
     cloudflare_token: str = CLOUDFLARE_TOKEN
     cloudflare_can_read: bool = True
+    app_exists: bool = True  # False: the login app was deleted, and Entra deleted its service principal with it
     redirect_uris: list[str] = field(default_factory=lambda: [REDIRECT_URI])
     id_token_claims: list[str] = field(default_factory=lambda: ["email"])
     scope_ids: list[str] = field(default_factory=lambda: list(SEVEN_SCOPES.values()))
@@ -233,16 +250,25 @@ class FakeTenant:
     job_exists: bool = True
     job_code: str = "Active"
     scim_token_valid: bool = True
+    # Text Graph adds to Test Connection's refusal (a service that echoes what it was sent).
+    validate_echo: str = ""
     last_state: str | None = "Succeeded"
+    last_error: str = "HTTP 401 from the SCIM endpoint"
+    # The state of a cycle that runs after a restart (None: none has run yet when verify reads again).
+    run_after_restart: str | None = None
     idp_exists: bool = True
     idp_overrides: dict[str, Any] = field(default_factory=dict)
     scim_users: int = 7
     scim_groups: int = 2
     access_group_object_id: str = USERS_GROUP_ID
+    # Rules added to the Access group by hand: section (include, require, exclude) -> rules.
+    access_group_added: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Route name -> number of 429 (with Retry-After) or 503 answers before a normal one.
     throttle: Counter[str] = field(default_factory=Counter)
     flaky: Counter[str] = field(default_factory=Counter)
     latency: float = 0.0
+    # Host -> the transport error every request to it raises (as httpx does: DNS, refused connection).
+    unreachable: dict[str, Exception] = field(default_factory=dict)
     page_size: int = 1  # appRoleAssignedTo pages: small, so paging is exercised
     calls: list[Call] = field(default_factory=list)
     restarted_with: list[Any] = field(default_factory=list)
@@ -259,8 +285,12 @@ class FakeTenant:
             if self.latency:
                 await asyncio.sleep(self.latency)
             self.requests.append(request)
+            if request.url.host in self.unreachable:
+                raise self.unreachable[request.url.host]
             response = self._transient(name) or handler(request, **kwargs)
-            self.calls.append(Call(name, started, time.perf_counter()))
+            # A job read after a restart is a call of its own in the chain of dependent calls.
+            called = "job_after_restart" if name == "job" and self.restarted_with else name
+            self.calls.append(Call(called, started, time.perf_counter()))
             return response
 
         router.route(method=method, url__regex=pattern).mock(side_effect=side_effect)
@@ -300,6 +330,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Application.Read.All")
         if denied:
             return denied
+        if not self.app_exists:
+            return _graph_error(404, "Request_ResourceNotFound", f"Resource '{APP_OBJECT_ID}' does not exist.")
         app = {
             "id": APP_OBJECT_ID,
             "appId": CLIENT_ID,
@@ -330,7 +362,7 @@ class FakeTenant:
         denied = self._graph_denied(request, "Application.Read.All")
         if denied:
             return denied
-        if app_id == CLIENT_ID:
+        if app_id == CLIENT_ID and self.app_exists:
             return httpx.Response(
                 200, json={"id": LOGIN_SP_ID, "appId": CLIENT_ID, "appRoleAssignmentRequired": self.assignment_required}
             )
@@ -339,7 +371,12 @@ class FakeTenant:
         return _graph_error(404, "Request_ResourceNotFound", f"Resource '{app_id}' does not exist.")
 
     def _grants(self, request: httpx.Request, **_: Any) -> httpx.Response:
-        return self._graph_denied(request, "Directory.Read.All") or httpx.Response(
+        denied = self._graph_denied(request, "Directory.Read.All")
+        if denied:
+            return denied
+        if not self.app_exists:
+            return _graph_error(404, "Request_ResourceNotFound", f"Resource '{CLIENT_ID}' does not exist.")
+        return httpx.Response(
             200,
             json={
                 "value": [
@@ -358,6 +395,8 @@ class FakeTenant:
             denied = self._graph_denied(request, "Application.Read.All")
             if denied:
                 return denied
+            if base.endswith(f"'{CLIENT_ID}')") and not self.app_exists:
+                return _graph_error(404, "Request_ResourceNotFound", f"Resource '{CLIENT_ID}' does not exist.")
             skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
             page = principals[skip : skip + self.page_size]
             body: dict[str, Any] = {"value": [self.assignment(p) for p in page]}
@@ -388,12 +427,19 @@ class FakeTenant:
                     "message": "HTTP 401 from the SCIM endpoint",
                 },
             }
-        if self.last_state:
+        if self.restarted_with and self.run_after_restart:
+            status["lastExecution"] = {
+                "state": self.run_after_restart,
+                "timeBegan": "2026-03-15T12:00:30Z",
+                "timeEnded": "2026-03-15T12:01:00Z",
+                "error": None,
+            }
+        elif self.last_state:
             status["lastExecution"] = {
                 "state": self.last_state,
                 "timeBegan": "2026-03-15T11:00:00Z",
                 "timeEnded": "2026-03-15T11:02:00Z",
-                "error": {"message": "HTTP 401 from the SCIM endpoint"} if self.last_state == "Failed" else None,
+                "error": {"message": self.last_error} if self.last_state == "Failed" else None,
             }
         return httpx.Response(200, json={"id": JOB_ID, "templateId": "scim", "status": status})
 
@@ -401,6 +447,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Synchronization.ReadWrite.All")
         if denied:
             return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
         if json.loads(request.content) != {"useSavedCredentials": True}:
             return _graph_error(400, "BadRequest", "unexpected body")
         if not self.scim_token_valid:
@@ -408,7 +456,7 @@ class FakeTenant:
                 400,
                 "BadRequest",
                 "You appear to have entered invalid credentials. Error code: "
-                "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+                "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable" + self.validate_echo,
             )
         return httpx.Response(204)
 
@@ -416,6 +464,8 @@ class FakeTenant:
         denied = self._graph_denied(request, "Synchronization.ReadWrite.All")
         if denied:
             return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
         self.restarted_with.append(json.loads(request.content))
         self.job_code = "Active"
         return httpx.Response(204)
@@ -424,6 +474,16 @@ class FakeTenant:
 
     def _token(self, request: httpx.Request, **_: Any) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
+        if not self.app_exists:
+            return httpx.Response(
+                400,
+                json={
+                    "error": "unauthorized_client",
+                    "error_description": f"AADSTS700016: Application with identifier '{CLIENT_ID}' was not found "
+                    f"in the directory '{TENANT_ID}'.",
+                    "error_codes": [700016],
+                },
+            )
         if form.get("grant_type") != "client_credentials" or form.get("client_id") != CLIENT_ID:
             return httpx.Response(
                 400, json={"error": "invalid_request", "error_description": "AADSTS900144: bad request"}
@@ -480,6 +540,8 @@ class FakeTenant:
             denied = self._cloudflare_denied(request)
             if denied:
                 return denied
+            if not self.idp_exists:
+                return _cloudflare_error(404, 12130, "access.api.error.not_found")
             per_page = int(request.url.params.get("per_page", "50"))
             page = int(request.url.params.get("page", "1"))
             items = [{"id": f"item-{i}"} for i in range(total)][(page - 1) * per_page : page * per_page]
@@ -495,8 +557,14 @@ class FakeTenant:
         denied = self._cloudflare_denied(request)
         if denied:
             return denied
-        include = [{"azureAD": {"id": self.access_group_object_id, "identity_provider_id": IDP_ID}}]
-        return _cloudflare_ok({"id": ACCESS_GROUP_ID, "name": "Engineers", "include": include})
+        rules: dict[str, list[dict[str, Any]]] = {
+            "include": [{"azureAD": {"id": self.access_group_object_id, "identity_provider_id": IDP_ID}}],
+            "require": [],
+            "exclude": [],
+        }
+        for section, added in self.access_group_added.items():
+            rules[section] = rules[section] + added
+        return _cloudflare_ok({"id": ACCESS_GROUP_ID, "name": "Engineers", "is_default": False, **rules})
 
     def install(self, router: respx.MockRouter) -> None:
         graph = GRAPH.replace(".", r"\.")
@@ -548,7 +616,8 @@ class FakeTenant:
 
 # Which fake calls must finish before another can start: the longest chain through this graph is
 # the least time verify can take. "sign_in" is the Graph token (FakeCredential), every Graph call
-# needs it; a second page needs the first; a restart needs the job's status and a validation.
+# needs it; a second page needs the first; a restart needs the job's status and a validation, and
+# the job is read again after it.
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "application": ("sign_in",),
     "service_principal": ("sign_in",),
@@ -558,6 +627,7 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "job": ("sign_in",),
     "validate": ("sign_in",),
     "restart": ("job", "validate"),
+    "job_after_restart": ("restart",),
 }
 PAGED = ("login_assignments", "scim_assignments", "scim_users", "scim_groups")
 

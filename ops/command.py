@@ -27,6 +27,7 @@ from ops.credentials import (
     cloudflare_token,
     endpoints_from_env,
     entra_credential,
+    signs_in_with_azure_cli,
 )
 
 DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
@@ -108,8 +109,10 @@ def sign_in_problem(error: BaseException, endpoints: Endpoints, environ: Mapping
     first = quoted(str(error), secrets) or type(error).__name__
     if endpoints.login_url_overridden:
         hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
+    elif signs_in_with_azure_cli(environ):
+        hint = "run 'az login --allow-no-subscriptions' again"
     else:
-        hint = "run 'az login --allow-no-subscriptions', or check the ARM_* variables"
+        hint = "check the ARM_* variables, docs/verify.md, Environment variables"
     return f"Entra sign-in failed: {first} ({hint})"
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ops.command import sign_in_problem
+from ops.credentials import endpoints_from_env
 from ops.needs import COMMANDS, Need, check, passphrase_needed
 
 STACK_FILE = (
@@ -86,3 +88,16 @@ def test_a_passphrase_file_that_is_not_there_is_named(root: Path) -> None:
     ]
     (root / "missing").write_text("secret\n")
     assert check("up", "qa", environ, root, cli_provided=True)[1] == []
+
+
+def test_a_refused_sign_in_names_the_fix_for_the_credential_in_use() -> None:
+    refused = RuntimeError("AADSTS700016: Application not found in the directory")
+    endpoints = endpoints_from_env({})
+    assert sign_in_problem(refused, endpoints, {}) == (
+        "Entra sign-in failed: AADSTS700016: Application not found in the directory "
+        "(run 'az login --allow-no-subscriptions' again)"
+    )
+    for arm in ({"ARM_CLIENT_ID": "app", "ARM_TENANT_ID": "t"}, {"ARM_USE_MSI": "true", "ARM_TENANT_ID": "t"}):
+        problem = sign_in_problem(refused, endpoints, arm)
+        assert problem.endswith("(check the ARM_* variables, docs/verify.md, Environment variables)")
+        assert "az login" not in problem

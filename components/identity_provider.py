@@ -16,7 +16,7 @@ import pulumi_cloudflare as cloudflare
 
 from components.constants import CLOUDFLARE_ACCESS_DOMAIN, CLOUDFLARE_AZURE_AD_TYPE, CLOUDFLARE_CALLBACK_PATH
 
-# Cloudflare redacts a secret it has already shown as a run of asterisks (FACTS: the SCIM secret).
+# Cloudflare redacts a secret it has already shown as a run of asterisks (terraform-provider-cloudflare issue 2743).
 REDACTED = "***"
 
 
@@ -143,6 +143,7 @@ def usable_scim_secret(value: str | None) -> str:
             f"Cloudflare returned {state} for the login method, and the stack config has no scimSecret; "
             "nothing was written to Entra. Recover: Zero Trust dashboard > Settings > Authentication > "
             "the login method > Regenerate Secret, then `pulumi config set --secret scimSecret <secret> "
-            "--stack <stack>`, `make up`, `make verify --repair` (docs/operations.md, 'Recover the SCIM secret')"
+            "--stack <stack>`, `make up STACK=<stack>`, `make verify STACK=<stack> ARGS=--repair` "
+            "(docs/operations.md, 'Recover the SCIM secret')"
         )
     return value

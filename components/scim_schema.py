@@ -37,6 +37,10 @@ from components import attribute_mappings
 # Microsoft Graph's least privileged permission to write a job schema and parse an expression.
 # Source: Graph v1.0 "Update synchronizationSchema" and "synchronizationSchema: parseExpression".
 SCHEMA_PERMISSION: Final = "Synchronization.ReadWrite.All"
+# Reading it needs less (Graph v1.0 "Get synchronizationSchema" accepts Synchronization.Read.All),
+# and a preview's diff reads it as CI's read-only preview identity (docs/ci.md): a 403 there must
+# not ask for a write permission.
+SCHEMA_READ_PERMISSION: Final = "Synchronization.Read.All"
 # The azuread provider's SynchronizationJob ID: the job's Graph path (FACTS.md).
 JOB_PATH: Final = re.compile(r"^/servicePrincipals/[0-9a-fA-F-]{36}/synchronization/jobs/[^/\s]+$")
 
@@ -90,7 +94,7 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
 
     @staticmethod
     async def _schema(graph: Graph, job: str) -> dict[str, Any]:
-        schema: dict[str, Any] = await graph.get(f"{job}/schema", permission=SCHEMA_PERMISSION)
+        schema: dict[str, Any] = await graph.get(f"{job}/schema", permission=SCHEMA_READ_PERMISSION)
         return schema
 
     @staticmethod

@@ -338,7 +338,7 @@ class Canary:
         self.detail["user"] = {"id": user.get("id"), "userPrincipalName": upn, "mail": user.get("mail")}
         memberships = asyncio.ensure_future(
             self.graph.list(
-                f"/users/{user['id']}/memberOf", permission=permissions.DIRECTORY_READ, params={"$select": "id"}
+                f"/users/{user['id']}/memberOf", permission=permissions.MEMBERSHIP_READ, params={"$select": "id"}
             )
         )
         # Provisioning does not wait for the assignment checks: Entra skips a person out of scope

@@ -37,7 +37,7 @@ from components.constants import (
     MICROSOFT_GRAPH_APP_ID,
 )
 from config.settings import GroupRef, Settings
-from ops import permissions
+from ops import needs, permissions
 from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -941,7 +941,7 @@ async def verify(
     stack: str, repair: bool, runtime: Runtime, canary_user: str | None = None, progress: TextIO = sys.stderr
 ) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
-    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
+    settings, endpoints, credential, cloudflare_secret = prerequisites("verify", stack, runtime)
     if canary_user and not settings.scim.enabled:
         raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
@@ -1071,7 +1071,7 @@ def main(
     try:
         report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
-        headline = f"Cannot verify stack {args.stack}"
+        headline = needs.cannot_run("verify", args.stack)
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)

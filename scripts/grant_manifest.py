@@ -41,6 +41,7 @@ from ops.permissions import (  # noqa: E402
     CLOUDFLARE_ACCESS_READ,
     DIRECTORY_READ,
     GROUP_READ,
+    MEMBERSHIP_READ,
     SYNCHRONIZATION_READ,
 )
 
@@ -57,15 +58,27 @@ IDENTITY_UPDATE_MEANINGS = {
 
 # The two CI identities (docs/ci.md, "Setting up CI"): the deployer, and the read-only identity
 # that previews pull requests. Graph application permissions, each with what needs it.
-# Deployer: FACTS.md, "Deployer rights"; Synchronization.ReadWrite.All also serves make verify.
+# Deployer: README.md, "Prerequisites" (a service principal). The same identity runs `make verify`
+# after each deployment, whose reads its write permissions already cover (ops/permissions.py,
+# also_accepted).
 DEPLOYER_GRAPH_PERMISSIONS = {
-    "Application.ReadWrite.All": "create and update both app registrations and the client secret",
-    "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes",
+    "Application.ReadWrite.All": "create and update both app registrations and the client secret; make verify's "
+    "reads of the apps, their service principals and group assignments",
+    "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes; "
+    "make verify's read of that consent",
     "AppRoleAssignment.ReadWrite.All": "assign the groups to the login and SCIM apps",
-    "Synchronization.ReadWrite.All": "the SCIM provisioning job and its credentials; make verify's Test Connection",
+    "Synchronization.ReadWrite.All": "the SCIM provisioning job, its credentials and its attribute mappings; "
+    "make verify's job checks, Test Connection and the canary's provision on demand",
     "Group.Read.All": "resolve groups named by display name",
 }
-# A preview without --refresh reads nothing it manages; only the program's lookups call Graph.
+# The canary reads what none of those covers: another user's memberOf (and the user lookup,
+# which Directory.Read.All covers too).
+DEPLOYER_CANARY_GRAPH_PERMISSIONS = {
+    MEMBERSHIP_READ.name: "only while the repository variable ENTRA_CF_CANARY_USERS names a canary user: "
+    "look the canary up and read their direct group memberships "
+    '(make verify ARGS="--canary <user>" after a deployment)',
+}
+# A preview without --refresh reads nothing the providers manage; the program's lookups call Graph.
 # Least privileged roles from the azuread data source docs ("API Permissions"):
 # azuread_service_principal Application.Read.All, azuread_groups Group.Read.All,
 # azuread_client_config none. The names come from ops/permissions.py, the one table of them.
@@ -77,6 +90,12 @@ PREVIEW_GRAPH_PERMISSIONS = {
 PREVIEW_ADOPT_GRAPH_PERMISSIONS = {
     DIRECTORY_READ.name: "read an adopted consent grant",
     SYNCHRONIZATION_READ.name: "read an adopted provisioning job",
+}
+# The attribute mappings resource (components/scim_schema.py) reads the live job schema in every
+# preview's diff, so that a mapping edited in the portal shows up.
+PREVIEW_MAPPINGS_GRAPH_PERMISSIONS = {
+    SYNCHRONIZATION_READ.name: "read the provisioning job's schema, so the preview shows attribute mappings "
+    "edited outside the stack (while this stack sets scim.userAttributes)",
 }
 CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
 CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
@@ -320,6 +339,9 @@ def _ci_identities(settings: Settings) -> list[str]:
             name: f"{use} (while this stack's adopt block is set)"
             for name, use in PREVIEW_ADOPT_GRAPH_PERMISSIONS.items()
         }
+    if settings.scim.user_attributes:
+        for name, use in PREVIEW_MAPPINGS_GRAPH_PERMISSIONS.items():
+            preview_permissions[name] = f"{preview_permissions[name]}; {use}" if name in preview_permissions else use
     return [
         "",
         "## Who deploys and who previews this stack (CI)",
@@ -327,7 +349,7 @@ def _ci_identities(settings: Settings) -> list[str]:
         f"- Deployed by the deployer identity (ARM_CLIENT_ID), {deployed}",
         *(
             f"- Deployer, Microsoft Graph application permission: `{name}`: {use}"
-            for name, use in DEPLOYER_GRAPH_PERMISSIONS.items()
+            for name, use in (DEPLOYER_GRAPH_PERMISSIONS | DEPLOYER_CANARY_GRAPH_PERMISSIONS).items()
         ),
         f"- Deployer, Cloudflare token: {CLOUDFLARE_WRITE_TOKEN}",
         f"- Previewed in pull requests by the read-only preview identity (ENTRA_CF_PREVIEW_CLIENT_ID), {previewed}",

@@ -150,6 +150,9 @@ def test_declaring_a_mapping_lists_every_attribute_the_stack_manages() -> None:
         "  - `name.givenName` <- `givenName`",
         "  - `name.familyName` <- `surname`",
         "  - `userName` <- `mail`",
+        "- Preview identity, Microsoft Graph application permission: `Synchronization.Read.All`: read the "
+        "provisioning job's schema, so the preview shows attribute mappings edited outside the stack (while this "
+        "stack sets scim.userAttributes)",
     ]
 
 

@@ -227,6 +227,19 @@ def test_diff_sees_a_mapping_edited_in_the_portal(graph: FakeSchemaGraph) -> Non
     assert provider().diff(f"{JOB_PATH}/schema", outs, props()).changes is True
 
 
+def test_diff_runs_as_the_read_only_preview_identity(graph: FakeSchemaGraph) -> None:
+    outs = created(graph)
+    graph.permissions = {"Synchronization.Read.All"}
+    assert provider().diff(f"{JOB_PATH}/schema", outs, props()).changes is False
+
+
+def test_diff_without_the_read_permission_names_the_read_one(graph: FakeSchemaGraph) -> None:
+    outs = created(graph)
+    graph.permissions = {"Application.Read.All", "Group.Read.All"}
+    with pytest.raises(AttributeMappingError, match=r"refused the call \(403\).*Synchronization\.Read\.All"):
+        provider().diff(f"{JOB_PATH}/schema", outs, props())
+
+
 def test_diff_sees_a_declared_change_without_asking_graph(graph: FakeSchemaGraph) -> None:
     outs = created(graph)
     reads = graph.gets

@@ -757,6 +757,23 @@ def test_deploy_runs_the_canary_after_verify_when_a_variable_names_one(name: str
     assert job_steps[canary]["if"] == "env.CANARY_USER != ''"
 
 
+def test_verify_the_canary_and_adopt_run_only_as_the_deployer() -> None:
+    """docs/ci.md grants the deployer what verify and the canary need; no other identity runs them."""
+    ops_command = re.compile(r"make (?:--[\w-]+ )*(?:verify|adopt)\b|canary\.sh")
+    running = [(file, name) for file, name, job in all_jobs() if ops_command.search(run_text(job))]
+    assert sorted(running) == [
+        ("deploy.yml", "deploy"),
+        ("deploy.yml", "deploy-production"),
+        ("scheduled.yml", "drift-check"),
+        ("scheduled.yml", "redeploy"),
+        ("scheduled.yml", "redeploy-production"),
+    ]
+    for file, name in running:
+        job = workflow(file)["jobs"][name]
+        assert job["env"]["ARM_CLIENT_ID"] == "${{ " + DEPLOYER_CLIENT_ID + " }}", (file, name)
+    assert not any("make adopt" in run_text(job) for _, _, job in all_jobs())
+
+
 def run_canary(tmp_path: Path, user: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     """canary.sh with a `make` of this test's own that records its arguments, one per line."""
     recorded = tmp_path / "make-arguments"
@@ -946,12 +963,15 @@ ACCOUNT = "0123456789abcdef0123456789abcdef"
 LOGIN_APP_OBJECT_ID = "11111111-2222-3333-4444-555555555555"
 
 
-def ci_section(production: bool, adopt: dict[str, str] | None = None) -> list[str]:
+def ci_section(
+    production: bool, adopt: dict[str, str] | None = None, user_attributes: dict[str, str] | None = None
+) -> list[str]:
     raw: dict[str, Any] = {
         "cloudflareAccountId": ACCOUNT,
         "signInGroups": ["Cloudflare Access Users"],
         "production": production,
         "adopt": adopt or {},
+        "scim": {"userAttributes": user_attributes or {}},
     }
     text = grant_manifest.render(load_settings(raw, "acme"), "stacks/Pulumi.acme.yaml")
     return text.split("## Who deploys and who previews this stack (CI)\n", 1)[1].splitlines()
@@ -975,7 +995,7 @@ def test_manifest_lists_each_identity_permission_on_its_own_line() -> None:
     lines = ci_section(production=True)
     deployer = [line.split("`")[1] for line in lines if line.startswith("- Deployer, Microsoft Graph")]
     preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
-    assert deployer == list(grant_manifest.DEPLOYER_GRAPH_PERMISSIONS)
+    assert deployer == [*grant_manifest.DEPLOYER_GRAPH_PERMISSIONS, *grant_manifest.DEPLOYER_CANARY_GRAPH_PERMISSIONS]
     assert preview == ["Application.Read.All", "Group.Read.All"]
     assert f"- Preview identity, Cloudflare token: {grant_manifest.CLOUDFLARE_READ_TOKEN}" in lines
 
@@ -984,3 +1004,26 @@ def test_manifest_adds_the_reads_a_preview_of_an_adoption_needs() -> None:
     lines = ci_section(production=False, adopt={"login-app": f"/applications/{LOGIN_APP_OBJECT_ID}"})
     preview = [line.split("`")[1] for line in lines if line.startswith("- Preview identity, Microsoft Graph")]
     assert preview == ["Application.Read.All", "Group.Read.All", "Directory.Read.All", "Synchronization.Read.All"]
+
+
+def preview_lines(lines: list[str]) -> dict[str, str]:
+    return {
+        line.split("`")[1]: line.split("`: ", 1)[1]
+        for line in lines
+        if line.startswith("- Preview identity, Microsoft Graph")
+    }
+
+
+def test_manifest_adds_the_schema_read_a_preview_of_managed_attribute_mappings_needs() -> None:
+    preview = preview_lines(ci_section(production=False, user_attributes={"userName": "mail"}))
+    assert list(preview) == ["Application.Read.All", "Group.Read.All", "Synchronization.Read.All"]
+    assert "scim.userAttributes" in preview["Synchronization.Read.All"]
+    both = preview_lines(
+        ci_section(
+            production=False,
+            adopt={"login-app": f"/applications/{LOGIN_APP_OBJECT_ID}"},
+            user_attributes={"userName": "mail"},
+        )
+    )
+    assert "adopt block" in both["Synchronization.Read.All"]
+    assert "scim.userAttributes" in both["Synchronization.Read.All"]

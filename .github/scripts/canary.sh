@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# After a deployment: `make verify --canary` for the user ENTRA_CF_CANARY_USERS names for this
+# After a deployment: `make verify ARGS="--canary <user>"` for the user ENTRA_CF_CANARY_USERS names for this
 # stack (deploy.yml puts it in CANARY_USER). The value reaches make's recipe, which a shell runs,
 # so only the characters of a user principal name, a mail address or an object ID get through.
 #   CANARY_USER=<user> STACK=<stack> .github/scripts/canary.sh

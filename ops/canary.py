@@ -348,6 +348,9 @@ class Canary:
             self._guard(SCOPE_CHECK, lambda: self._scope(user, memberships)),
             self._guard(SIGN_IN_CHECK, lambda: self._sign_in(user, memberships)),
         )
+        # Neither check reads the memberships with scope `all` and no assignment required: retrieve
+        # a failure of that read here, or asyncio reports it as never retrieved at shutdown.
+        await asyncio.gather(memberships, return_exceptions=True)
         provisioned, outcome = await provisioning
         arrival, email = await self._arrival(user, provisioned, outcome)
         return [self._user_finding(user), scope, sign_in, provisioned, arrival, email]

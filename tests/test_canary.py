@@ -7,7 +7,9 @@ runs on a FakeClock: throttling and polling take no real time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -668,3 +670,20 @@ def test_help_names_the_canary(capsys: Any) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--canary USER" in capsys.readouterr().out
+
+
+def test_a_failed_membership_read_nobody_needs_is_retrieved(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Scope all and no required assignment: neither assignment check reads the memberships, so a
+    # failure of that read must still be retrieved, not reported by asyncio at shutdown.
+    tenant = CanaryTenant(sync_all=True, assignment_required=False, network_errors={"member_of": DNS})
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        result = run_canary(
+            tmp_path,
+            "--canary",
+            ALICE_UPN,
+            tenant=tenant,
+            edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n"),
+        )
+        gc.collect()
+    assert result.status("canary.provisioning-scope") == "holds"
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []

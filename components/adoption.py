@@ -23,7 +23,8 @@ SCIM = "scim"
 ACCESS_GROUPS = "access-groups"
 
 # Created anew by adoption: Graph never returns a secret's value again, and the provisioning
-# credentials cannot be read back either (FACTS: "Not importable").
+# credentials cannot be read back either: the "Import" section of both resources' pulumi-azuread
+# docs says "This resource does not support importing."
 NOT_IMPORTABLE = {
     f"{LOGIN}-client-secret": "Graph never returns a client secret's value, so the stack creates a new secret",
     f"{SCIM}-secret": "provisioning credentials cannot be read back, so the stack writes them anew",
@@ -36,7 +37,8 @@ _GRAPH_KEY = r"[A-Za-z0-9_-]+"
 
 @dataclass(frozen=True)
 class ImportRule:
-    """What an adopted resource's import ID looks like (FACTS: "Adopting objects made by hand")."""
+    """What an adopted resource's import ID looks like (the "Import" section of each resource's
+    pulumi-azuread / pulumi-cloudflare docs)."""
 
     pattern: str
     form: str

@@ -235,14 +235,21 @@ class SchemaShapeError(Exception):
     """The job schema is not shaped as this stack can change safely."""
 
 
-def user_object_mapping(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The one enabled object mapping from Entra's User, inside `schema` (not a copy)."""
-    found = [
-        mapping
+def enabled_user_mappings(schema: Mapping[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(rule, object mapping) for every enabled object mapping from Entra's User in `schema`, inside
+    it (not copies): the User rule the stack writes mappings into and the canary provisions with.
+    A mapping without `enabled` counts as enabled."""
+    return [
+        (rule, mapping)
         for rule in schema.get("synchronizationRules") or []
         for mapping in rule.get("objectMappings") or []
         if mapping.get("sourceObjectName") == USER_OBJECT and mapping.get("enabled", True) is not False
     ]
+
+
+def user_object_mapping(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The one enabled object mapping from Entra's User, inside `schema` (not a copy)."""
+    found = [mapping for _rule, mapping in enabled_user_mappings(schema)]
     if len(found) != 1:
         raise SchemaShapeError(
             f"the job schema has {len(found)} enabled object mappings from {USER_OBJECT}, not one; "

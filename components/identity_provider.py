@@ -16,7 +16,7 @@ import pulumi_cloudflare as cloudflare
 
 from components.constants import CLOUDFLARE_ACCESS_DOMAIN, CLOUDFLARE_AZURE_AD_TYPE, CLOUDFLARE_CALLBACK_PATH
 
-# Cloudflare redacts a secret it has already shown as a run of asterisks (FACTS: the SCIM secret).
+# Cloudflare redacts a secret it has already shown as a run of asterisks (terraform-provider-cloudflare issue 2743).
 REDACTED = "***"
 
 

@@ -45,7 +45,7 @@ from components.group_names import GroupRef, slug
 from config import stack_yaml
 from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import PROJECT_NAME, StackFileError, read_stack_config, stack_file
-from ops import permissions
+from ops import needs, permissions
 from ops.clients import (
     DEFAULT_TIMEOUT,
     ApiError,
@@ -701,7 +701,7 @@ def _first_failure(group: BaseExceptionGroup[Any]) -> BaseException:
 
 async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     """What was found, and the secret values that must never be printed."""
-    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime)
+    settings, endpoints, credential, cloudflare_secret = prerequisites("adopt", stack, runtime)
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     result = Discovery(stack, settings.cloudflare_account_id)
@@ -758,7 +758,7 @@ def main(
     try:
         result, secrets = asyncio.run(discover(args.stack, runtime))
     except CannotRunError as error:
-        return fail(EXIT_CANNOT_RUN, f"Cannot adopt into stack {args.stack}", error.problems)
+        return fail(EXIT_CANNOT_RUN, needs.cannot_run("adopt", args.stack), error.problems)
     except Exception as error:
         report_unexpected("adopt", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN

@@ -21,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 from urllib.parse import quote
 
+from components import attribute_mappings
 from ops import permissions
 from ops.clients import ApiError, CloudflareClient, GraphClient, NotFoundError, odata_string
 
@@ -33,8 +34,8 @@ from ops.clients import ApiError, CloudflareClient, GraphClient, NotFoundError, 
 POLL_BOUND_SECONDS: Final = 60.0
 POLL_INTERVAL_SECONDS: Final = 5.0
 # Source: Graph synchronizationJob: provisionOnDemand, example 1 (a user from Entra to an app):
-# the subject's objectTypeName is "User"; the schema's objectMappings name Entra users "User".
-USER_OBJECT_TYPE: Final = "User"
+# the subject's objectTypeName is "User", the name the schema's objectMappings give Entra users.
+USER_OBJECT_TYPE: Final = attribute_mappings.USER_OBJECT
 # Source: Graph provisioningStep / provisioningResult ("success", "warning", "failure", "skipped");
 # provisionOnDemand answers with them capitalised ("Success").
 STEP_FAILURE: Final = "failure"
@@ -66,7 +67,7 @@ class UnknownUserError(Exception):
 
 @dataclass(frozen=True)
 class Finding:
-    """One canary check: status is "holds", "warns" or "fails" (ops.verify.Status values)."""
+    """One canary check: status is "holds", "warns", "fails" or "skipped" (ops.verify.Status values)."""
 
     id: str
     title: str
@@ -113,6 +114,20 @@ class ProvisioningOutcome:
     def skipped(self) -> bool:
         """Skipped for a reason other than Cloudflare already holding the person as Entra has them."""
         return self.result.lower() == STEP_SKIPPED and self.error_code != ALREADY_IN_SYNC
+
+    def quoted(self, quote: Callable[[str], str]) -> ProvisioningOutcome:
+        """The same outcome with every text Graph wrote in it scrubbed of secrets, then shortened."""
+
+        def text(value: str | None) -> str | None:
+            return quote(value) if value else value
+
+        return replace(
+            self,
+            steps=tuple(replace(step, description=quote(step.description)) for step in self.steps),
+            error_code=text(self.error_code),
+            error_message=text(self.error_message),
+            reason=text(self.reason),
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -190,20 +205,16 @@ def user_rule_id(schema: Any) -> tuple[str | None, str]:
     """The ID of the job schema's rule that provisions Entra users, or None and why not.
 
     A job's synchronizationRules each map source objects to target objects. The rule to provision
-    a person with is the one with an enabled objectMapping from the source object "User" (Graph
-    synchronizationSchema; Microsoft's Q&A on provision on demand: outbound apps have one such
-    rule, some apps add inbound rules). The ID differs per job, so it is never hard-coded; more
-    than one candidate is reported rather than guessed between.
+    a person with is the one holding the enabled objectMapping from Entra's User
+    (attribute_mappings.enabled_user_mappings; Graph synchronizationSchema; Microsoft's Q&A on
+    provision on demand: outbound apps have one such rule, some apps add inbound rules). The ID
+    differs per job, so it is never hard-coded; more than one candidate is reported rather than
+    guessed between.
     """
-    rules = (schema or {}).get("synchronizationRules") or []
-    candidates = [
-        rule
-        for rule in rules
-        if any(
-            mapping.get("sourceObjectName") == USER_OBJECT_TYPE and mapping.get("enabled", True) is not False
-            for mapping in rule.get("objectMappings") or []
-        )
-    ]
+    candidates: list[Mapping[str, Any]] = []
+    for rule, _mapping in attribute_mappings.enabled_user_mappings(schema or {}):
+        if not any(rule is known for known in candidates):
+            candidates.append(rule)
     if len(candidates) == 1 and candidates[0].get("id"):
         return str(candidates[0]["id"]), ""
     if not candidates:
@@ -213,13 +224,23 @@ def user_rule_id(schema: Any) -> tuple[str | None, str]:
 
 
 class SharedCalls(Protocol):
-    """The calls verify makes anyway (ops.verify.Verification), shared so each is made once."""
+    """What the canary shares with verify (ops.verify.Verification): the calls verify makes anyway,
+    each made once; how verify tells a failed call that is no verdict (a host it cannot reach, an
+    object deleted and reported once, by the check that owns it); and how it quotes a service."""
 
     def login_service_principal(self) -> Awaitable[Any]: ...
 
     def login_assignments(self) -> Awaitable[Any]: ...
 
     def scim_assignments(self) -> Awaitable[Any]: ...
+
+    def scim_schema(self) -> Awaitable[Any]: ...
+
+    def login_method(self) -> Awaitable[Any]: ...
+
+    def no_verdict(self, check_id: str, error: ApiError) -> Awaitable[tuple[str, str] | None]: ...
+
+    def quote(self, text: str | None) -> str: ...
 
 
 def _holds(check_id: str, title: str, reason: str) -> Finding:
@@ -230,12 +251,21 @@ def _fails(check_id: str, title: str, reason: str) -> Finding:
     return Finding(check_id, title, "fails", reason)
 
 
+def _after(check: tuple[str, str], prerequisite: Finding) -> Finding:
+    """A check that could not be made because the one it depends on did not hold: skipped for the
+    same cause when that one was skipped too, else because it failed (reported there, once)."""
+    if prerequisite.status == "skipped":
+        return Finding(*check, "skipped", prerequisite.reason)
+    return Finding(*check, "skipped", f"skipped: '{prerequisite.title}' failed")
+
+
 USER_CHECK = ("canary.user", "Canary user")
 SCOPE_CHECK = ("canary.provisioning-scope", "Canary in provisioning scope")
 SIGN_IN_CHECK = ("canary.sign-in-assignment", "Canary may sign in")
 PROVISION_CHECK = ("canary.provision-on-demand", "Canary provisioned on demand")
 ARRIVAL_CHECK = ("canary.arrival", "Canary arrived in Cloudflare")
 EMAIL_CHECK = ("canary.email", "Canary email matches sign-in")
+AFTER_LOOKUP = (SCOPE_CHECK, SIGN_IN_CHECK, PROVISION_CHECK, ARRIVAL_CHECK, EMAIL_CHECK)
 
 
 @dataclass
@@ -292,21 +322,18 @@ class Canary:
     # --- running ----------------------------------------------------------------------------------
 
     async def run(self) -> list[Finding]:
-        schema = asyncio.ensure_future(
-            self.graph.get(f"{self.job_path}/schema", permission=permissions.SYNCHRONIZATION_READ)
-        )
+        schema = self.shared.scim_schema()
         try:
             user = await self.lookup()
-        except ApiError as error:
-            schema.cancel()
-            not_checked = "not checked: the user could not be looked up"
-            return [_fails(*USER_CHECK, f"could not look the user up: {error}")] + [
-                _fails(*check, not_checked)
-                for check in (SCOPE_CHECK, SIGN_IN_CHECK, PROVISION_CHECK, ARRIVAL_CHECK, EMAIL_CHECK)
-            ]
-        except BaseException:
-            schema.cancel()
-            raise
+        except (ApiError, UnknownUserError) as error:
+            # The schema read is shared with verify: awaited, so a failure of it is never left unretrieved.
+            await asyncio.gather(schema, return_exceptions=True)
+            if isinstance(error, UnknownUserError):
+                raise
+            looked_up = await self._unjudged(USER_CHECK, error) or _fails(
+                *USER_CHECK, f"could not look the user up: {error}"
+            )
+            return [looked_up] + [_after(check, looked_up) for check in AFTER_LOOKUP]
         upn = str(user.get("userPrincipalName") or "")
         self.detail["user"] = {"id": user.get("id"), "userPrincipalName": upn, "mail": user.get("mail")}
         memberships = asyncio.ensure_future(
@@ -321,15 +348,35 @@ class Canary:
             self._guard(SCOPE_CHECK, lambda: self._scope(user, memberships)),
             self._guard(SIGN_IN_CHECK, lambda: self._sign_in(user, memberships)),
         )
+        # Neither check reads the memberships with scope `all` and no assignment required: retrieve
+        # a failure of that read here, or asyncio reports it as never retrieved at shutdown.
+        await asyncio.gather(memberships, return_exceptions=True)
         provisioned, outcome = await provisioning
-        arrival, email = await self._arrival(user, outcome)
+        arrival, email = await self._arrival(user, provisioned, outcome)
         return [self._user_finding(user), scope, sign_in, provisioned, arrival, email]
+
+    async def _unjudged(self, check: tuple[str, str], error: ApiError) -> Finding | None:
+        """The finding when a failed call is no verdict on `check` (ops.verify.Verification.no_verdict):
+        an unreachable host, or an object another check reports deleted. None when it is a verdict."""
+        unjudged = await self.shared.no_verdict(check[0], error)
+        return Finding(*check, str(unjudged[0]), unjudged[1]) if unjudged else None
+
+    async def _deleted_login_method(self, check: tuple[str, str]) -> Finding | None:
+        """A skip when the login method was deleted: Entra's export to it and Cloudflare's SCIM view
+        of it fail then too, but verify's login method check reports the root cause, once."""
+        try:
+            await self.shared.login_method()
+        except NotFoundError as error:
+            return await self._unjudged(check, error)
+        except ApiError:
+            return None  # verify's own checks report it
+        return None
 
     async def _guard(self, check: tuple[str, str], body: Callable[[], Awaitable[Finding]]) -> Finding:
         try:
             return await body()
         except ApiError as error:
-            return _fails(*check, f"could not check: {error}")
+            return await self._unjudged(check, error) or _fails(*check, f"could not check: {error}")
 
     def _user_finding(self, user: dict[str, Any]) -> Finding:
         described = f"{user.get('userPrincipalName')} (object ID {user.get('id')}, mail {user.get('mail') or 'none'})"
@@ -398,7 +445,7 @@ class Canary:
     # --- 3. provision on demand -------------------------------------------------------------------
 
     async def _provision(
-        self, user: dict[str, Any], schema: asyncio.Future[Any]
+        self, user: dict[str, Any], schema: Awaitable[Any]
     ) -> tuple[Finding, ProvisioningOutcome | None]:
         try:
             rule_id, why_not = user_rule_id(await schema)
@@ -413,15 +460,21 @@ class Canary:
                 f"{self.job_path}/provisionOnDemand", body, permission=permissions.SYNCHRONIZATION_READWRITE
             )
         except ApiError as error:
-            return _fails(*PROVISION_CHECK, f"could not provision on demand: {error}"), None
+            could_not = f"could not provision on demand: {error}"
+            return await self._unjudged(PROVISION_CHECK, error) or _fails(*PROVISION_CHECK, could_not), None
         try:
-            outcome = parse_provision_on_demand(answer)
+            # Graph's texts may echo a token: scrubbed before they are shortened, never the other way.
+            outcome = parse_provision_on_demand(answer).quoted(self.shared.quote)
         except UndocumentedAnswerError as error:
             undocumented = f"Graph's answer is not the documented stringKeyStringValuePair: {error}"
             return _fails(*PROVISION_CHECK, undocumented), None
         self.detail["provisioning"] = outcome.as_json()
         for number, step in enumerate(outcome.steps, 1):
             self.progress(f"canary: step {number}/{len(outcome.steps)} {step.line()}")
+        if outcome.failed:
+            deleted = await self._deleted_login_method(PROVISION_CHECK)
+            if deleted:
+                return deleted, None
         return self._provision_finding(outcome), outcome
 
     @staticmethod
@@ -486,20 +539,27 @@ class Canary:
             await self.sleep(self.poll_interval)
             waited += self.poll_interval
 
-    async def _arrival(self, user: dict[str, Any], outcome: ProvisioningOutcome | None) -> tuple[Finding, Finding]:
+    async def _arrival(
+        self, user: dict[str, Any], provisioned: Finding, outcome: ProvisioningOutcome | None
+    ) -> tuple[Finding, Finding]:
         if outcome is None or outcome.failed or outcome.skipped:
-            skipped = "not looked for: provisioning on demand did not send them"
-            return _fails(*ARRIVAL_CHECK, skipped), _fails(*EMAIL_CHECK, skipped)
+            return _after(ARRIVAL_CHECK, provisioned), _after(EMAIL_CHECK, provisioned)
         try:
             record = await self._find(user, outcome)
         except ApiError as error:
-            could_not = f"could not check: {error}"
-            return _fails(*ARRIVAL_CHECK, could_not), _fails(*EMAIL_CHECK, could_not)
+            deleted = await self._deleted_login_method(ARRIVAL_CHECK) if isinstance(error, NotFoundError) else None
+            arrival = (
+                deleted
+                or await self._unjudged(ARRIVAL_CHECK, error)
+                or _fails(*ARRIVAL_CHECK, f"could not check: {error}")
+            )
+            return arrival, _after(EMAIL_CHECK, arrival)
         if record is None:
             missing = (
                 f"not in Cloudflare's SCIM users view after {self.poll_bound:.0f} s, although Entra reports them sent"
             )
-            return _fails(*ARRIVAL_CHECK, missing), _fails(*EMAIL_CHECK, "not looked at: they did not arrive")
+            arrival = _fails(*ARRIVAL_CHECK, missing)
+            return arrival, _after(EMAIL_CHECK, arrival)
         emails = [e for e in record.get("emails") or [] if isinstance(e, dict) and e.get("value")]
         held = next((e for e in emails if e.get("primary")), emails[0] if emails else {}).get("value")
         self.detail["cloudflare"] = {"id": record.get("id"), "active": record.get("active"), "email": held}

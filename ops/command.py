@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from config.settings import Settings, SettingsError, settings_from_stack_file
-from config.stack_files import ROOT, StackFileError
+from config.settings import Settings
+from config.stack_files import ROOT
+from ops import needs
 from ops.clients import CredentialToken, Secret, SyncTokenCredential, network_cause, quoted, scrub, unreachable_text
 from ops.credentials import (
     LOGIN_URL_ENV,
@@ -27,6 +27,7 @@ from ops.credentials import (
     cloudflare_token,
     endpoints_from_env,
     entra_credential,
+    signs_in_with_azure_cli,
 )
 
 DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
@@ -59,40 +60,22 @@ class Prerequisites(NamedTuple):
     cloudflare_token: Secret
 
 
-def prerequisites(stack: str, runtime: Runtime, pulumi_cli_for: str | None = None) -> Prerequisites:
-    """Everything needed before the first call, with every missing piece reported at once.
-
-    `pulumi_cli_for`: the make target that runs the command with the pinned Pulumi CLI, when the
-    command needs the CLI (to read the stack); None when it does not.
-    """
-    problems: list[str] = []
-    settings: Settings | None = None
-    try:
-        settings = settings_from_stack_file(stack, runtime.root)
-    except (StackFileError, SettingsError) as error:
-        problems.append(str(error))
+def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
+    """Everything `command` needs before its first call (the table in ops/needs.py), with every
+    missing piece reported at once."""
+    settings, problems = needs.check(
+        command, stack, runtime.environ, runtime.root, entra_provided=runtime.credential is not None
+    )
+    if problems or settings is None:
+        raise CannotRunError(problems)
     try:
         endpoints = endpoints_from_env(runtime.environ)
-    except CredentialsError as error:
-        raise CannotRunError(problems + error.problems) from None
-    credential = runtime.credential
-    if credential is None:
-        try:
-            credential = entra_credential(endpoints, runtime.environ)
-        except CredentialsError as error:
-            problems += error.problems
-    token: Secret | None = None
-    try:
+        credential = (
+            runtime.credential if runtime.credential is not None else entra_credential(endpoints, runtime.environ)
+        )
         token = cloudflare_token(runtime.environ)
     except CredentialsError as error:
-        problems += error.problems
-    if pulumi_cli_for and shutil.which("pulumi", path=runtime.environ.get("PATH")) is None:
-        problems.append(
-            "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) "
-            f"or run 'make {pulumi_cli_for}', which uses the pinned CLI"
-        )
-    if problems or settings is None or credential is None or token is None:
-        raise CannotRunError(problems)
+        raise CannotRunError(error.problems) from None
     return Prerequisites(settings, endpoints, credential, token)
 
 
@@ -126,8 +109,10 @@ def sign_in_problem(error: BaseException, endpoints: Endpoints, environ: Mapping
     first = quoted(str(error), secrets) or type(error).__name__
     if endpoints.login_url_overridden:
         hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
+    elif signs_in_with_azure_cli(environ):
+        hint = "run 'az login --allow-no-subscriptions' again"
     else:
-        hint = "run 'az login --allow-no-subscriptions', or check the ARM_* variables"
+        hint = "check the ARM_* variables, docs/verify.md, Environment variables"
     return f"Entra sign-in failed: {first} ({hint})"
 
 

@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import ssl
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ GRAPH_API_VERSION: Final = "v1.0"
 GITHUB_OIDC_AUDIENCE: Final = "api://AzureADTokenExchange"
 
 _TRUE = {"1", "true", "yes"}
+# Microsoft's installation guide, named when the Azure CLI sign-in is the fallback and az is missing.
+AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-azure-cli"
+AZURE_CLI_TIMEOUT_SECONDS: Final = 30
 
 # azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
 # print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
@@ -54,7 +58,8 @@ class Cloud:
     graph_host: str
 
 
-# Source: FACTS.md "Checking a live setup" (what ARM_ENVIRONMENT selects for the azuread provider).
+# Source: Microsoft Graph docs, "National cloud deployments" (login and Graph host of each cloud);
+# the names are the values of ARM_ENVIRONMENT that the azuread provider takes.
 CLOUDS: Final[dict[str, Cloud]] = {
     "public": Cloud("public", "login.microsoftonline.com", "graph.microsoft.com"),
     "usgovernment": Cloud("usgovernment", "login.microsoftonline.us", "graph.microsoft.us"),
@@ -181,6 +186,9 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
     authority = endpoints.login_url
     trust = endpoints.trust_options()
     if _env(environ, "ARM_USE_MSI").lower() in _TRUE:
+        # The azuread provider's managed identity guide: "the tenant ID must also be specified".
+        if not tenant_id:
+            raise CredentialsError(["ARM_TENANT_ID: the tenant of the managed identity (ARM_USE_MSI)"])
         return ManagedIdentityCredential(client_id=client_id or None, **trust)
     if client_id:
         if not tenant_id:
@@ -224,21 +232,44 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
     if shutil.which("az", path=environ.get("PATH")) is None:
         raise CredentialsError(
             [
-                "Entra credentials: install the Azure CLI and run 'az login --allow-no-subscriptions', or set "
-                "ARM_CLIENT_ID and ARM_TENANT_ID with ARM_USE_OIDC, ARM_CLIENT_SECRET or "
-                "ARM_CLIENT_CERTIFICATE_PATH (docs/verify.md, Credentials)"
+                "Entra credentials: neither ARM_* variables nor the Azure CLI: set ARM_CLIENT_ID and ARM_TENANT_ID "
+                "with ARM_USE_OIDC, ARM_CLIENT_SECRET or ARM_CLIENT_CERTIFICATE_PATH, or ARM_USE_MSI=true and "
+                f"ARM_TENANT_ID on an Azure machine; or install the Azure CLI ({AZURE_CLI_INSTALL_URL}) and run "
+                "'az login --allow-no-subscriptions' (docs/verify.md, Environment variables)"
             ]
         )
     return AzureCliCredential(tenant_id=tenant_id)
 
 
-def missing_credentials(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Every credential problem at once (Entra and Cloudflare), so one run names them all."""
-    problems: list[str] = []
+def signs_in_with_azure_cli(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether entra_credential falls back to the Azure CLI's sign-in (no service principal, no MSI)."""
+    return not _env(environ, "ARM_CLIENT_ID") and _env(environ, "ARM_USE_MSI").lower() not in _TRUE
+
+
+def azure_cli_sign_in_problems(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Empty when the installed Azure CLI has a signed-in account; its absence is entra_credential's
+    to report. Asked before anything slow starts: `pulumi up` would otherwise fail minutes later."""
+    az = shutil.which("az", path=environ.get("PATH"))
+    if az is None:
+        return []
     try:
-        entra_credential(endpoints, environ)
-    except CredentialsError as error:
-        problems += error.problems
-    if not _env(environ, CLOUDFLARE_TOKEN_ENV):
-        problems.append(_cloudflare_missing())
-    return problems
+        signed_in = (
+            subprocess.run(
+                [az, "account", "show", "--only-show-errors"],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                env=dict(environ),
+                timeout=AZURE_CLI_TIMEOUT_SECONDS,
+                check=False,
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        signed_in = False
+    if signed_in:
+        return []
+    return [
+        "Entra credentials: the Azure CLI is not signed in: run 'az login --allow-no-subscriptions' as a Cloud "
+        "Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal "
+        "(README.md, Prerequisites)"
+    ]

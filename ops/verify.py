@@ -37,7 +37,7 @@ from components.constants import (
     MICROSOFT_GRAPH_APP_ID,
 )
 from config.settings import GroupRef, Settings
-from ops import permissions
+from ops import needs, permissions
 from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
     DEFAULT_TIMEOUT,
@@ -415,7 +415,7 @@ class Verification:
             raise MissingOutputError("scimServicePrincipalObjectId")
         return self.outputs.scim_service_principal_object_id
 
-    def _quote(self, text: str | None) -> str:
+    def quote(self, text: str | None) -> str:
         """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
         known = [self.client_secret.reveal(), *self.stack_secrets]
         for client in (self.clients.graph, self.clients.cloudflare):
@@ -470,15 +470,21 @@ class Verification:
             status, reason = await body()
         except MissingOutputError as missing:
             status, reason = Status.FAILS, str(missing)
-        except NetworkError as error:
+        except ApiError as error:
+            status, reason = await self.no_verdict(check_id, error) or (Status.FAILS, f"could not check: {error}")
+        return Check(check_id, title, status, reason)
+
+    async def no_verdict(self, check_id: str, error: ApiError) -> tuple[Status, str] | None:
+        """What a failed call means when it is no verdict on the check that made it (ops/canary.py's
+        checks too): a host that could not be reached (reported once, with the cause), or a deleted
+        object (reported by the check that owns it). None when the error is a verdict."""
+        if isinstance(error, NetworkError):
             if error.describe() not in self.unreachable:
                 self.unreachable.append(error.describe())
-            status, reason = Status.SKIPPED, f"not checked: cannot reach {error.host}"
-        except NotFoundError as error:
-            status, reason = await self._missing(check_id, error)
-        except ApiError as error:
-            status, reason = Status.FAILS, f"could not check: {error}"
-        return Check(check_id, title, status, reason)
+            return Status.SKIPPED, f"not checked: cannot reach {error.host}"
+        if isinstance(error, NotFoundError):
+            return await self._missing(check_id, error)
+        return None
 
     async def _missing(self, check_id: str, error: NotFoundError) -> tuple[Status, str]:
         """A 404: the root cause with its fix in the check that owns the object, a skip elsewhere."""
@@ -718,7 +724,7 @@ class Verification:
         if status.get("code") != "Quarantine" and not quarantine:
             return Status.HOLDS, "not in quarantine"
         quarantine = quarantine or {}
-        error = self._quote((quarantine.get("error") or {}).get("message"))
+        error = self.quote((quarantine.get("error") or {}).get("message"))
         cause = quarantine.get("reason", "no reason given") + (f": {error}" if error else "")
         described = (
             f"quarantined since {quarantine.get('seriesBegan', 'unknown')} ({cause}); "
@@ -750,7 +756,7 @@ class Verification:
         if not state:
             return Status.WARNS, f"no run yet; steady state last reached {steady}"
         reason = f"{state}, ended {last.get('timeEnded', 'unknown')}; steady state last reached {steady}"
-        message = self._quote((last.get("error") or {}).get("message"))
+        message = self.quote((last.get("error") or {}).get("message"))
         began = last.get("timeBegan")
         if restarted is not None and (not began or parse_time(str(began)) < restarted):
             # The history before the restart is what --repair just dealt with: a warning, not a verdict.
@@ -935,7 +941,7 @@ async def verify(
     stack: str, repair: bool, runtime: Runtime, canary_user: str | None = None, progress: TextIO = sys.stderr
 ) -> tuple[Report, list[str]]:
     """The report, and the secret values that must never be printed (to scrub output with)."""
-    settings, endpoints, credential, cloudflare_secret = prerequisites(stack, runtime, pulumi_cli_for="verify")
+    settings, endpoints, credential, cloudflare_secret = prerequisites("verify", stack, runtime)
     if canary_user and not settings.scim.enabled:
         raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
@@ -1065,7 +1071,7 @@ def main(
     try:
         report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
-        headline = f"Cannot verify stack {args.stack}"
+        headline = needs.cannot_run("verify", args.stack)
         return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)

@@ -1,7 +1,7 @@
 """Security review at a glance: the stack's security rules as a Pulumi policy pack.
 
 Run locally with `pulumi preview --policy-pack policy` (add
-`--policy-pack-config policy/prod-config.json` for prod); see README.md, "Security review: policy pack".
+`--policy-pack-config policy/prod-config.json` for a production stack); see docs/security.md, "The policy pack".
 The rules themselves live in rules.py, so tests can call them without starting the pack.
 """
 

@@ -21,13 +21,15 @@ For each scenario one line:
   registrations (no inputs, no declared outputs) under the same mocks and monitor;
 - `p/replay` and `p/bare`: the program's time over each floor.
 
-Then the verdict on issue 12's goal (at 1000 groups, the program takes at most 1.2 times the bare
-floor) with the replay floor beside it, and last the verify benchmark
+Each row is announced on stderr as it starts (the last row takes the longest), so the table on
+stdout stays clean. Then the verdict on issue 12's goal (at 1000 groups, the program takes at most
+1.2 times the bare floor) with the replay floor beside it, and last the verify benchmark
 (`scripts/benchmark_verify.py`, its `run()`), or a line saying that script is missing.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import importlib
 import importlib.util
@@ -198,18 +200,23 @@ def measure(stack: str, config: dict[str, Any]) -> tuple[int, int, float, float,
     return len(registrations), lookups, program, replay, bare
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="scripts/benchmark.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
     print(
         f"{'scenario':<20} {'registrations':>13} {'lookups':>7} {'program s':>9} {'replay s':>8} {'bare s':>7} "
         f"{'p/replay':>8} {'p/bare':>7}"
     )
     results: dict[str, tuple[float, float, float]] = {}
     for label, stack, config in scenarios():
+        print(f"measuring {label} ...", file=sys.stderr, flush=True)
         registrations, lookups, program, replay, bare = measure(stack, config)
         results[label] = (program, replay, bare)
         print(
             f"{label:<20} {registrations:>13} {lookups:>7} {program:>9.2f} {replay:>8.2f} {bare:>7.2f} "
-            f"{program / replay:>7.2f}x {program / bare:>6.2f}x"
+            f"{program / replay:>7.2f}x {program / bare:>6.2f}x",
+            flush=True,
         )
 
     program, replay, bare = results[f"{GOAL_GROUPS} sign-in groups"]

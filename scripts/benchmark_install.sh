@@ -8,6 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage='usage: scripts/benchmark_install.sh [ROUNDS] [BEFORE]
+  ROUNDS  how many times to clock each of the two (default 2)
+  BEFORE  the commit that installs with pip (default: the last one with requirements-dev.txt)'
+case "${1:-}" in
+  -h | --help) echo "$usage"; exit 0 ;;
+esac
+
 rounds=${1:-2}
 before=${2:-$(git rev-list -1 HEAD -- requirements-dev.txt)^}
 after=$(git rev-parse HEAD)

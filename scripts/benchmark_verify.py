@@ -13,11 +13,13 @@ reads run alongside it.
 Then the same with `--canary` (tests/canary_fakes.py): the person shows up in Cloudflare's SCIM
 view only after one poll wait. The canary adds its own chain (lookup, provisionOnDemand, the
 Cloudflare view; the schema is read beside the lookup) plus the polling, not the sum of its calls.
-The poll wait runs on the fake's clock, so it is printed beside the wall time, not slept.
+The poll wait runs on the fake's clock, so it is printed beside the wall time, not slept. Each
+run is announced on stderr as it starts.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import tempfile
@@ -59,13 +61,19 @@ class StopwatchCredential(FakeCredential):
 
 def measure(tenant: FakeTenant, args: list[str], label: str, **chain: Any) -> None:
     """Run verify against `tenant` and print its wall time, longest chain and sum of latencies."""
+    print(f"measuring {label} ...", file=sys.stderr, flush=True)
     credential = StopwatchCredential(latency=LATENCY)
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         bin_dir = write_project(root, outputs=stack_outputs(), export=stack_export())
         clock = getattr(tenant, "clock", None)
         runtime = verify.Runtime(
-            environ={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": directory, "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN},
+            environ={
+                "PATH": f"{bin_dir}:/usr/bin:/bin",
+                "HOME": directory,
+                "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
+                "PULUMI_CONFIG_PASSPHRASE": "",
+            },
             credential=credential,
             now=lambda: NOW,
             root=root,
@@ -99,4 +107,7 @@ def run() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        prog="scripts/benchmark_verify.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     run()

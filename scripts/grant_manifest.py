@@ -58,8 +58,9 @@ IDENTITY_UPDATE_MEANINGS = {
 
 # The two CI identities (docs/ci.md, "Setting up CI"): the deployer, and the read-only identity
 # that previews pull requests. Graph application permissions, each with what needs it.
-# Deployer: FACTS.md, "Deployer rights". The same identity runs `make verify` after each
-# deployment, whose reads its write permissions already cover (ops/permissions.py, also_accepted).
+# Deployer: README.md, "Prerequisites" (a service principal). The same identity runs `make verify`
+# after each deployment, whose reads its write permissions already cover (ops/permissions.py,
+# also_accepted).
 DEPLOYER_GRAPH_PERMISSIONS = {
     "Application.ReadWrite.All": "create and update both app registrations and the client secret; make verify's "
     "reads of the apps, their service principals and group assignments",

@@ -6,7 +6,8 @@ Uses the `pulumi` on PATH when it reports the pinned version. Otherwise installs
 into `.pulumi-cli/<version>/` (git-ignored) and uses it from there: the tarball is checked
 against the release's published SHA-256 before anything is unpacked, and the folder appears
 with one rename, so a failed or interrupted install leaves nothing behind that a later run
-would mistake for a good one. Exits 2 with one message on stderr when it cannot.
+would mistake for a good one. A download shows its progress on stderr (a bar on a terminal, a
+line every quarter otherwise). Exits 2 with one message on stderr when it cannot.
 
 Environment:
     PULUMI_RELEASES_URL  where releases are downloaded from (default: get.pulumi.com's)
@@ -15,6 +16,7 @@ Environment:
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import http.client
 import os
@@ -27,14 +29,17 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / ".pulumi.version"
-# The release layout is in ../shared/FACTS.md ("The Pulumi CLI").
+# The release layout, as Pulumi's installer (`curl -fsSL https://get.pulumi.com | sh`, source in
+# github.com/pulumi/get.pulumi.com) downloads it: <releases>/pulumi-v<version>-<os>-<arch>.tar.gz,
+# the names pulumi/pulumi's .goreleaser.yml gives the release files.
 DEFAULT_RELEASES_URL = "https://get.pulumi.com/releases/sdk"
 CHUNK = 1 << 16
 TIMEOUT_SECONDS = 60
+PROGRESS_WIDTH = 30
 
 
 class InstallError(Exception):
@@ -91,7 +96,43 @@ def open_url(url: str) -> http.client.HTTPResponse:
     return response
 
 
-def copy_body(url: str, response: http.client.HTTPResponse, sink: IO[bytes]) -> str:
+class Progress:
+    """How much of a download has arrived, on stderr: a bar redrawn in place on a terminal, and a
+    line at each quarter in a log (CI), so neither is flooded."""
+
+    def __init__(self, total: int | None, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.on_terminal = stream.isatty()
+        self.quarters_shown = 0
+
+    def show(self, received: int) -> None:
+        megabytes = f"{received / 1e6:.1f}" + (f" of {self.total / 1e6:.1f} MB" if self.total else " MB")
+        if not self.total:
+            if self.on_terminal:
+                self.stream.write(f"\r  {megabytes}")
+            return
+        share = min(received / self.total, 1.0)
+        if self.on_terminal:
+            filled = round(share * PROGRESS_WIDTH)
+            self.stream.write(f"\r  [{'#' * filled}{'.' * (PROGRESS_WIDTH - filled)}] {share:4.0%} {megabytes}")
+        elif int(share * 4) > self.quarters_shown:
+            self.quarters_shown = int(share * 4)
+            self.stream.write(f"  {share:.0%} {megabytes}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.on_terminal:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def content_length(response: http.client.HTTPResponse) -> int | None:
+    announced = response.headers.get("Content-Length")
+    return int(announced) if announced is not None and announced.isdigit() else None
+
+
+def copy_body(url: str, response: http.client.HTTPResponse, sink: IO[bytes], progress: Progress | None = None) -> str:
     """Stream the body into sink; return its SHA-256. A body shorter than announced is an error."""
     digest = hashlib.sha256()
     received = 0
@@ -100,10 +141,14 @@ def copy_body(url: str, response: http.client.HTTPResponse, sink: IO[bytes]) -> 
             digest.update(chunk)
             sink.write(chunk)
             received += len(chunk)
+            if progress:
+                progress.show(received)
     except (http.client.HTTPException, OSError) as error:
         raise InstallError(f"the download of {url} was interrupted ({error!r}); run this again") from None
     finally:
         response.close()
+        if progress:
+            progress.done()
     expected = response.headers.get("Content-Length")
     # http.client returns a short body without complaint when the connection closes early.
     if expected is not None and expected.isdigit() and received != int(expected):
@@ -150,7 +195,8 @@ def install(version: str, install_root: Path, base_url: str) -> Path:
     unpacked = Path(tempfile.mkdtemp(dir=install_root, prefix=f".{version}."))
     try:
         with download:
-            actual = copy_body(url, open_url(url), download)
+            response = open_url(url)
+            actual = copy_body(url, response, download, Progress(content_length(response), sys.stderr))
         if actual != expected:
             raise InstallError(
                 f"the SHA-256 of {url} is {actual}, but the release's checksums file says {expected}; "
@@ -178,7 +224,12 @@ def install(version: str, install_root: Path, base_url: str) -> Path:
     return final / "pulumi" / "pulumi"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="scripts/pulumi_cli.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     try:
         version = pinned_version()
         on_path = shutil.which("pulumi")

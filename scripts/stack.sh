@@ -3,21 +3,34 @@
 #   scripts/stack.sh up|preview|rotate-now STACK [extra pulumi arguments...]
 #   scripts/stack.sh verify|adopt STACK [arguments of ops.verify / ops.adopt...]
 # `make up`, `make preview`, `make rotate-now`, `make verify` and `make adopt` call it (see README).
-# Checks run cheapest first and before anything slow: the stack file, its config
-# (scripts/check_stack.py), credentials and passphrase, then the pinned Pulumi CLI
-# (scripts/pulumi_cli.py, which may download it), and only then the policy pack's venv.
+# Checks run before anything slow, in one step that names every problem at once: the stack file
+# and its config, then what the action needs (scripts/check_stack.py --for, from the table in
+# ops/needs.py: Cloudflare token, Entra credentials, passphrase). Only then the pinned Pulumi CLI
+# (scripts/pulumi_cli.py, which may download it; adopt needs none) and the policy pack's venv.
 # VENV_PYTHON overrides the interpreter (default venv/bin/python); tests point it at a fake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage='usage: scripts/stack.sh up|preview|rotate-now|verify|adopt STACK [arguments...]'
-action=${1:?$usage}
-stack=${2:?$usage}
+case "${1:-}" in
+  -h | --help)
+    printf '%s\n\n%s\n' "$usage" "Checks what the action needs, then runs it on the stack (make up|preview|rotate-now|verify|adopt STACK=...)."
+    exit 0
+    ;;
+esac
+if [ $# -lt 2 ]; then
+  printf '%s\n' "$usage" >&2
+  exit 2
+fi
+action=$1
+stack=$2
 shift 2
 python=${VENV_PYTHON:-venv/bin/python}
 
+# The same headline as ops/needs.py's cannot_run.
 fail() {
-  printf 'Cannot %s stack %s:\n' "$action" "$stack" >&2
+  if [ "$action" = adopt ]; then verb="adopt into"; else verb=$action; fi
+  printf 'Cannot %s stack %s:\n' "$verb" "$stack" >&2
   printf '  - %s\n' "$@" >&2
   exit 2
 }
@@ -29,58 +42,42 @@ esac
 if [ ! -x "$python" ]; then
   fail "$python is missing: run 'make install' first (or use 'make $action STACK=$stack')"
 fi
-# A missing stack file, placeholders and bad config stop here, before any credential is asked for
-# or anything downloaded. The stack file is found by the project's one rule (.yaml or .yml,
-# config/stack_files.py), and read by it for its secretsprovider.
-secrets_provider=$("$python" scripts/check_stack.py --print-secrets-provider -- "$stack") || exit 2
 
-missing=()
-# verify and adopt check their Entra and Cloudflare credentials themselves (ops/).
+# The embedded default backend: a local, git-ignored state folder inside the checkout (the same
+# default ops/stack_outputs.py applies when verify runs on its own).
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
+
+# Whether the stack is production (it says so in its file, not by its name) and whether the action
+# needs the Pulumi CLI, printed by the check once everything it checks is there. verify and adopt
+# with --json get their problems as the same JSON document the module would print.
+check=(--for "$action" --print production,pulumi-cli)
 case "$action" in
-  up | preview | rotate-now)
-    if [ -z "${CLOUDFLARE_API_TOKEN:-}" ]; then
-      missing+=("CLOUDFLARE_API_TOKEN: a Cloudflare API token with 'Access: Organizations, Identity Providers, and Groups Write' (README, Prerequisites)")
-    fi
-    if [ -n "${ARM_CLIENT_ID:-}" ]; then
-      if [ -z "${ARM_CLIENT_SECRET:-}${ARM_CLIENT_CERTIFICATE_PATH:-}${ARM_USE_OIDC:-}${ARM_OIDC_TOKEN:-}" ]; then
-        missing+=("Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH or ARM_CLIENT_SECRET, with ARM_TENANT_ID")
-      fi
-    elif ! { command -v az >/dev/null 2>&1 && az account show --only-show-errors >/dev/null 2>&1; }; then
-      missing+=("Entra credentials: run 'az login --allow-no-subscriptions' as a Cloud Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal (README, Prerequisites)")
-    fi
+  verify | adopt)
+    for argument in "$@"; do
+      if [ "$argument" = --json ]; then check+=(--json); fi
+    done
     ;;
 esac
-
-# The embedded default backend: a local, git-ignored state folder inside the checkout.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
-if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
-  # Without a secretsprovider (or with the passphrase one), the state's secrets need the passphrase.
-  case "$secrets_provider" in
-    "" | default | passphrase)
-      if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-        missing+=("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): the passphrase that encrypts the client secret in the local state; keep it safe")
-      fi
-      ;;
-  esac
+if ! facts=$("$python" scripts/check_stack.py "${check[@]}" -- "$stack"); then
+  if [ -n "$facts" ]; then printf '%s\n' "$facts"; fi
+  exit 2
 fi
+read -r production needs_cli <<<"$facts"
 
-if [ ${#missing[@]} -gt 0 ]; then
-  fail "${missing[@]}"
-fi
-
-# The Pulumi CLI of the pinned version (.pulumi.version), first on PATH for everything below.
-cli=$("$python" scripts/pulumi_cli.py) || exit 2
-PATH="$(dirname "$cli"):$PATH"
-export PATH
-# The version is pinned on purpose: no "a newer version is available" notices.
-export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
-# Pulumi's uv toolchain (Pulumi.yaml) syncs venv before it runs the program (`uv run`, or
-# `uv sync --inexact`): frozen, uv takes uv.lock as committed, as `make install` did, and never
-# re-locks or rewrites it.
-export UV_FROZEN=1
-
-if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
-  mkdir -p "${PULUMI_BACKEND_URL#file://}"
+if [ "$needs_cli" = true ]; then
+  # The Pulumi CLI of the pinned version (.pulumi.version), first on PATH for everything below.
+  cli=$("$python" scripts/pulumi_cli.py) || exit 2
+  PATH="$(dirname "$cli"):$PATH"
+  export PATH
+  # The version is pinned on purpose: no "a newer version is available" notices.
+  export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
+  # Pulumi's uv toolchain (Pulumi.yaml) syncs venv before it runs the program (`uv run`, or
+  # `uv sync --inexact`): frozen, uv takes uv.lock as committed, as `make install` did, and never
+  # re-locks or rewrites it.
+  export UV_FROZEN=1
+  if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
+    mkdir -p "${PULUMI_BACKEND_URL#file://}"
+  fi
 fi
 
 case "$action" in
@@ -89,13 +86,13 @@ case "$action" in
 esac
 
 # Every preview and deployment runs the security policy pack (policy/), in its own venv, built
-# only now that every check has passed; prod with its stricter config.
+# only now that every check has passed; a production stack with the strict config.
 if ! make -q policy-install 2>/dev/null; then
   echo "Building the policy pack's venv (policy/venv), once ..." >&2
-  make -s policy-install
+  make -s policy-install >&2
 fi
 policy=(--policy-pack policy)
-if [ "$stack" = prod ]; then policy+=(--policy-pack-config policy/prod-config.json); fi
+if [ "$production" = true ]; then policy+=(--policy-pack-config policy/prod-config.json); fi
 
 pulumi stack select --create --non-interactive "$stack" >/dev/null
 
@@ -103,13 +100,19 @@ case "$action" in
   up) exec pulumi up "${policy[@]}" --stack "$stack" "$@" ;;
   preview) exec pulumi preview "${policy[@]}" --diff --stack "$stack" "$@" ;;
   rotate-now)
-    urn=$(pulumi stack export --stack "$stack" | "$python" -c '
+    # pulumi prints its own reason on stderr when the export fails.
+    state=$(pulumi stack export --stack "$stack") ||
+      fail "cannot read the state of stack $stack ('pulumi stack export' failed, its message is above): check PULUMI_BACKEND_URL and the passphrase"
+    urn=$(printf '%s' "$state" | "$python" -c '
 import json, sys
-resources = json.load(sys.stdin).get("deployment", {}).get("resources") or []
+from ops.stack_outputs import CLIENT_SECRET_TYPE, CLIENT_SECRET_URN_SUFFIX
+try:
+    resources = json.load(sys.stdin).get("deployment", {}).get("resources") or []
+except (ValueError, AttributeError):
+    sys.exit(2)
 print(next((r["urn"] for r in resources
-            if r.get("type") == "azuread:index/applicationPassword:ApplicationPassword"
-            and r["urn"].endswith("::login-client-secret")), ""))
-')
+            if r.get("type") == CLIENT_SECRET_TYPE and r.get("urn", "").endswith(CLIENT_SECRET_URN_SUFFIX)), ""))
+') || fail "'pulumi stack export --stack $stack' printed something that is not a stack export"
     [ -n "$urn" ] || fail "stack $stack has no client secret yet: deploy it first with 'make up STACK=$stack'"
     # Replacement creates the new secret, points Cloudflare at it, then deletes the old one.
     exec pulumi up "${policy[@]}" --stack "$stack" --replace "$urn" "$@"

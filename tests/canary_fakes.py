@@ -5,8 +5,11 @@ They refuse what Graph and Cloudflare refuse: an unknown user is a 404 in Graph'
 provisionOnDemand body without parameters, ruleId or subjects, with another objectTypeName or
 with a rule ID the job's schema does not have is a 400; a sixth provisionOnDemand within 10 s
 is a 429 with Retry-After (the documented limit is 5 per 10 s); memberOf pages with
-@odata.nextLink; the SCIM view filters and pages with result_info. Time is a FakeClock: the
-runtime sleeps on it, so rate limits and polling take no real time.
+@odata.nextLink; the SCIM view filters and pages with result_info. Under a deleted job the schema
+and provisionOnDemand are 404s; to a deleted login method Entra's export fails and Cloudflare's
+SCIM view is a 404. One call can be cut off the network on its own (`network_errors`), as httpx
+raises it. Time is a FakeClock: the runtime sleeps on it, so rate limits and polling take no real
+time.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from verify_fakes import (
     SCIM_SP_ID,
     USERS_GROUP_ID,
     FakeTenant,
+    _cloudflare_error,
     _cloudflare_ok,
     _graph_error,
 )
@@ -124,6 +128,8 @@ class CanaryTenant(FakeTenant):
     max_per_page: int = 50
     provision_calls: list[float] = field(default_factory=list)
     cloudflare_people: list[dict[str, Any]] = field(default_factory=list)
+    # Route name -> the transport error each of its requests raises (DNS, refused connection, TLS).
+    network_errors: dict[str, Exception] = field(default_factory=dict)
 
     def assignment(self, principal_id: str) -> dict[str, Any]:
         if principal_id in self.people:
@@ -184,9 +190,12 @@ class CanaryTenant(FakeTenant):
     # --- Microsoft Graph: the job's schema and provisionOnDemand ------------------------------------
 
     def _schema(self, request: httpx.Request, **_: Any) -> httpx.Response:
-        return self._graph_denied(request, "Synchronization.Read.All") or httpx.Response(
-            200, json={"id": JOB_ID, "directories": [], "synchronizationRules": self.schema_rules}
-        )
+        denied = self._graph_denied(request, "Synchronization.Read.All")
+        if denied:
+            return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
+        return httpx.Response(200, json={"id": JOB_ID, "directories": [], "synchronizationRules": self.schema_rules})
 
     def _in_scope(self, object_id: str) -> bool:
         if self.sync_all:
@@ -221,6 +230,8 @@ class CanaryTenant(FakeTenant):
         denied = self._graph_denied(request, "Synchronization.ReadWrite.All")
         if denied:
             return denied
+        if not self.job_exists:
+            return _graph_error(404, "NotFound", "The synchronization job was not found.")
         now = self.clock.now
         recent = [t for t in self.provision_calls if now - t < RATE_LIMIT_WINDOW_SECONDS]
         if len(recent) >= RATE_LIMIT_CALLS:
@@ -254,8 +265,8 @@ class CanaryTenant(FakeTenant):
             {"name": "EntrySynchronizationScoping", "type": "Scoping", "status": "Success",
              "description": "Determine if User in scope by evaluating against each scoping filter", "details": {}}
         )  # fmt: skip
-        if self.export_fails:
-            reason = self.export_failure
+        if self.export_fails or not self.idp_exists:
+            reason = self.export_failure if self.idp_exists else "HTTP 404 from the SCIM endpoint: Not Found"
             steps.append(
                 {"name": "EntryExportAdd", "type": "Export", "status": "Failure",
                  "description": f"Failed to create User '{upn}' in customappsso: {reason}", "details": {}}
@@ -306,6 +317,8 @@ class CanaryTenant(FakeTenant):
         denied = self._cloudflare_denied(request)
         if denied:
             return denied
+        if not self.idp_exists:
+            return _cloudflare_error(404, 12130, "access.api.error.not_found")
         params = request.url.params
         fields = {"cf_resource_id": "id", "username": "userName", "idp_resource_id": "externalId"}
         records = [r for r in self.cloudflare_people if r["visible_from"] <= self.clock.now]
@@ -331,6 +344,15 @@ class CanaryTenant(FakeTenant):
                 "total_pages": pages,
             },
         )
+
+    def _route(self, router: respx.MockRouter, method: str, pattern: str, name: str, handler: Any) -> None:
+        def cut_off(request: httpx.Request, **kwargs: Any) -> httpx.Response:
+            if name in self.network_errors:
+                raise self.network_errors[name]
+            response: httpx.Response = handler(request, **kwargs)
+            return response
+
+        super()._route(router, method, pattern, name, cut_off)
 
     def install(self, router: respx.MockRouter) -> None:
         graph = re.escape(GRAPH)

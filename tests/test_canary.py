@@ -7,7 +7,9 @@ runs on a FakeClock: throttling and polling take no real time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +37,7 @@ from verify_fakes import (
     GRAPH,
     GRAPH_TOKEN,
     JOB_ID,
+    SCIM_SECRET,
     SCIM_SP_ID,
     USERS_GROUP_ID,
     FakeTenant,
@@ -43,6 +46,7 @@ from verify_fakes import (
 
 from ops import permissions
 from ops.canary import UndocumentedAnswerError, parse_provision_on_demand, user_rule_id
+from ops.clients import MESSAGE_LIMIT
 from ops.verify import Runtime, main
 
 CANARY_CHECKS = [
@@ -230,7 +234,9 @@ def test_a_person_in_no_assigned_group_is_out_of_scope_and_entra_skips_them(tmp_
         "skipped at step EntrySynchronizationScoping (Scoping): Determine if User in scope"
     )
     assert "reason: The user is not assigned to the app." in result.reason("canary.provision-on-demand")
-    assert result.reason("canary.arrival") == "not looked for: provisioning on demand did not send them"
+    skipped = "skipped: 'Canary provisioned on demand' failed"
+    assert (result.status("canary.arrival"), result.reason("canary.arrival")) == ("skipped", skipped)
+    assert result.reason("canary.email") == skipped
 
 
 def test_a_person_provisioned_but_not_allowed_to_sign_in_is_named(tmp_path: Path) -> None:
@@ -345,8 +351,12 @@ def test_without_user_read_the_lookup_fails_and_names_it(tmp_path: Path) -> None
     tenant.graph_permissions.discard("User.Read.All")
     result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=tenant)
     assert "it needs the Microsoft Graph permission User.Read.All" in result.reason("canary.user")
-    assert result.reason("canary.email") == "not checked: the user could not be looked up"
+    # The one cause is reported once; every check that needed the person is skipped, naming it.
+    assert [c for c in CANARY_CHECKS if result.status(c) == "fails"] == ["canary.user"]
+    assert {result.reason(c) for c in CANARY_CHECKS[1:]} == {"skipped: 'Canary user' failed"}
+    assert {result.status(c) for c in CANARY_CHECKS[1:]} == {"skipped"}
     assert provision_requests(tenant) == []
+    assert result.code == 1
 
 
 # --- the arrival ----------------------------------------------------------------------------------
@@ -368,6 +378,7 @@ def test_a_person_who_never_arrives_fails_after_the_bound(tmp_path: Path) -> Non
         "not in Cloudflare's SCIM users view after 60 s, although Entra reports them sent"
     )
     assert sum(result.sleeps) == 60.0
+    assert result.reason("canary.email") == "skipped: 'Canary arrived in Cloudflare' failed"
     assert result.code == 1
 
 
@@ -376,6 +387,7 @@ def test_a_cloudflare_token_that_cannot_read_the_view_is_named(tmp_path: Path) -
     assert "'Access: Organizations, Identity Providers, and Groups Read'" in result.reason("canary.arrival")
     assert result.reason("canary.arrival").startswith("could not check: Cloudflare refused the call (403)")
     assert result.status("canary.provision-on-demand") == "holds"
+    assert result.status("canary.email") == "skipped"
 
 
 def test_an_email_cloudflare_holds_that_access_does_not_see_fails(tmp_path: Path) -> None:
@@ -438,6 +450,113 @@ def test_without_a_target_id_the_person_is_found_by_username_across_pages(tmp_pa
     assert not any("cf_resource_id" in str(r.url) for r in tenant.requests)
 
 
+# --- no verdict without an answer: unreachable hosts and deleted objects --------------------------
+
+DNS = httpx.ConnectError("[Errno -2] Name or service not known")
+REFUSED = httpx.ConnectError("[Errno 111] Connection refused")
+UNTRUSTED = httpx.ConnectError(
+    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain "
+    "(_ssl.c:1006)"
+)
+# What the canary's checks say when they judge the person or their provisioning.
+VERDICTS = (
+    "not assigned",
+    "not provisioned",
+    "not in scope",
+    "not in Cloudflare",
+    "did not send",
+    "could not",
+    "failed",
+)
+
+
+@pytest.mark.parametrize(
+    ("route", "error", "host", "cause", "not_checked"),
+    [
+        ("user", UNTRUSTED, "graph.microsoft.com", "its TLS certificate is not trusted", CANARY_CHECKS),
+        ("member_of", DNS, "graph.microsoft.com", "its name does not resolve (DNS)", CANARY_CHECKS[1:3]),
+        ("provision_on_demand", REFUSED, "graph.microsoft.com", "the connection failed", CANARY_CHECKS[3:]),
+        ("arrival", DNS, "api.cloudflare.com", "its name does not resolve (DNS)", CANARY_CHECKS[4:]),
+        ("arrival", UNTRUSTED, "api.cloudflare.com", "its TLS certificate is not trusted", CANARY_CHECKS[4:]),
+    ],
+    ids=["graph lookup certificate", "graph memberOf dns", "graph provisionOnDemand refused",
+         "cloudflare view dns", "cloudflare view certificate"],
+)  # fmt: skip
+def test_a_host_the_canary_cannot_reach_is_named_and_no_verdict_is_given(
+    tmp_path: Path, route: str, error: Exception, host: str, cause: str, not_checked: list[str]
+) -> None:
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(network_errors={route: error}))
+    report = json.loads(result.stdout)
+    (unreachable,) = report["unreachable"]
+    assert unreachable.startswith(f"cannot reach {host}: {cause} (")
+    assert result.code == 2, result.stdout
+    assert report["summary"]["fails"] == 0
+    for check in CANARY_CHECKS:
+        reason = result.reason(check)
+        if check in not_checked:
+            assert (result.status(check), reason) == ("skipped", f"not checked: cannot reach {host}")
+        else:
+            assert result.status(check) == "holds", reason
+        assert not any(verdict in reason for verdict in VERDICTS), reason
+
+
+@pytest.mark.parametrize(
+    ("tenant", "root", "title"),
+    [
+        (CanaryTenant(job_exists=False), "entra.scim.job", "Provisioning job"),
+        (CanaryTenant(idp_exists=False), "cloudflare.login-method", "Cloudflare login method"),
+    ],
+    ids=["deleted job", "deleted login method"],
+)
+def test_a_deleted_object_the_canary_needs_is_reported_once_and_the_canary_skipped(
+    tmp_path: Path, tenant: CanaryTenant, root: str, title: str
+) -> None:
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=tenant)
+    assert result.code == 1
+    assert result.with_status("fails") == [root]
+    because = f"skipped: '{title}' failed (the object does not exist)"
+    assert {check: result.reason(check) for check in CANARY_CHECKS[3:]} == dict.fromkeys(CANARY_CHECKS[3:], because)
+    assert {result.status(check) for check in CANARY_CHECKS[:3]} == {"holds"}
+
+
+def test_a_deleted_login_app_skips_the_canarys_sign_in_check_under_its_own(tmp_path: Path) -> None:
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(app_exists=False))
+    assert (
+        result.reason("canary.sign-in-assignment")
+        == "skipped: 'Assignment required' failed (the object does not exist)"
+    )
+    assert "canary.sign-in-assignment" not in result.with_status("fails")
+
+
+# --- scrubbed first, then shortened ---------------------------------------------------------------
+
+JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsImF1ZCI6ImNmIn0.c2lnbmF0dXJlLWJ5dGVz"
+
+
+@pytest.mark.parametrize("secret", [SCIM_SECRET, JWT], ids=["the stack's SCIM secret", "a token Entra issued"])
+def test_a_secret_across_the_cut_of_a_long_step_text_leaves_no_piece(tmp_path: Path, secret: str) -> None:
+    description = f"Failed to create User '{ALICE_UPN}' in customappsso: "
+    # The secret begins 12 characters before the cut: shortened first, those 12 would be printed
+    # (a piece matches neither the secret's value nor a token's shape, so scrubbing would miss it).
+    filler = ("the SCIM endpoint answered " * 20)[: MESSAGE_LIMIT - 3 - 12 - len(description)]
+    echoed = f"{filler}{secret} and more text after it"
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(export_fails=True, export_failure=echoed))
+    assert secret[:10] not in result.stdout + result.stderr
+    reason = result.reason("canary.provision-on-demand")
+    # Scrubbed, the text is still too long: it is shortened after the secret became ***.
+    shortened = f"{description}{filler}*** and more..."
+    assert reason.startswith(f"failed at step EntryExportAdd (Export): {shortened}; reason: ")
+    assert json.loads(result.stdout)["canary"]["provisioning"]["steps"][2]["description"] == shortened
+    assert f"canary: step 3/3 EntryExportAdd (Export): Failure: {shortened}" in result.stderr
+
+
+def test_a_long_step_text_is_shortened(tmp_path: Path) -> None:
+    echoed = "word " * 200
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=CanaryTenant(export_fails=True, export_failure=echoed))
+    step = json.loads(result.stdout)["canary"]["provisioning"]["steps"][2]["description"]
+    assert len(step) == MESSAGE_LIMIT and step.endswith("...")
+
+
 # --- the documented answer and the fakes' refusals ------------------------------------------------
 
 
@@ -489,6 +608,10 @@ def test_the_user_rule_is_the_one_mapping_source_users() -> None:
     group_only = {"id": GROUP_RULE_ID, "objectMappings": [{"sourceObjectName": "Group", "enabled": True}]}
     disabled = {"id": "off", "objectMappings": [{"sourceObjectName": "User", "enabled": False}]}
     assert user_rule_id({"synchronizationRules": [group_only, disabled, user_rule()]}) == (USER_RULE_ID, "")
+    # One rule is one candidate, however many User mappings it holds.
+    twice = user_rule()
+    twice["objectMappings"] = [twice["objectMappings"][0]] * 2
+    assert user_rule_id({"synchronizationRules": [twice]}) == (USER_RULE_ID, "")
 
 
 @pytest.mark.parametrize(
@@ -537,11 +660,30 @@ def test_docs_name_the_canary_and_every_permission_it_asks_for() -> None:
 def test_the_canary_lists_exactly_the_permissions_its_calls_need() -> None:
     source = (ROOT / "ops" / "canary.py").read_text()
     used = {getattr(permissions, name) for name in re.findall(r"permissions\.([A-Z_]+)\b", source)}
-    # The assignments it reads through verify's shared calls need Application.Read.All.
-    assert used | {permissions.APPLICATION_READ} == set(permissions.CANARY)
+    # What it reads through verify's shared calls: the assignments (Application.Read.All) and the
+    # job's schema (Synchronization.Read.All).
+    shared = {permissions.APPLICATION_READ, permissions.SYNCHRONIZATION_READ}
+    assert used | shared == set(permissions.CANARY)
 
 
 def test_help_names_the_canary(capsys: Any) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--canary USER" in capsys.readouterr().out
+
+
+def test_a_failed_membership_read_nobody_needs_is_retrieved(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Scope all and no required assignment: neither assignment check reads the memberships, so a
+    # failure of that read must still be retrieved, not reported by asyncio at shutdown.
+    tenant = CanaryTenant(sync_all=True, assignment_required=False, network_errors={"member_of": DNS})
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        result = run_canary(
+            tmp_path,
+            "--canary",
+            ALICE_UPN,
+            tenant=tenant,
+            edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n"),
+        )
+        gc.collect()
+    assert result.status("canary.provisioning-scope") == "holds"
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []

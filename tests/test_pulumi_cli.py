@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import subprocess
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,3 +222,45 @@ def test_a_tarball_without_a_working_cli_installs_nothing(tmp_path: Path, releas
     result = run(tmp_path, releases)
     assert_clear_failure(result, f"holds no working pulumi {VERSION} binary")
     assert_nothing_installed(tmp_path)
+
+
+def test_a_download_shows_its_progress_on_stderr(tmp_path: Path, releases: FakeReleases) -> None:
+    releases.publish(GOOD_TARBALL)
+    result = run(tmp_path, releases)
+    assert result.returncode == 0, result.stderr
+    megabytes = f"{len(GOOD_TARBALL) / 1e6:.1f}"
+    # Not a terminal: one line per quarter reached (the whole small tarball arrives at once).
+    assert f"  100% {megabytes} of {megabytes} MB\n" in result.stderr
+    assert "\r" not in result.stderr
+
+
+def load_script() -> Any:
+    spec = importlib.util.spec_from_file_location("pulumi_cli", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_a_line_per_quarter_in_a_log() -> None:
+    module = load_script()
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        progress = module.Progress(4_000_000, stream)
+        for received in (500_000, 1_000_000, 1_500_000, 2_500_000, 4_000_000):
+            progress.show(received)
+        progress.done()
+    assert log.getvalue().splitlines() == [
+        "  25% 1.0 of 4.0 MB",
+        "  62% 2.5 of 4.0 MB",
+        "  100% 4.0 of 4.0 MB",
+    ]
+    frames = terminal.getvalue().split("\r")[1:]
+    assert len(frames) == 5
+    assert frames[0] == f"  [{'#' * 4}{'.' * 26}]  12% 0.5 of 4.0 MB"
+    assert frames[-1] == f"  [{'#' * 30}] 100% 4.0 of 4.0 MB\n"

@@ -124,7 +124,13 @@ def run_verify(
     )
     stack_file = tmp_path / "stacks" / "Pulumi.dev.yaml"
     stack_file.write_text(edit_stack(stack_file.read_text()))
-    environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN}
+    # An empty passphrase is one Pulumi accepts; the fake CLI never asks for it.
+    environ = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
+        "PULUMI_CONFIG_PASSPHRASE": "",
+    }
     environ.update(env or {})
     sleeps: list[float] = []
 

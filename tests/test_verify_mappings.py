@@ -32,7 +32,13 @@ MAPPINGS = """    userAttributes:
 def verify(tmp_path: Path, schema: FakeSchemaGraph, stack_file: str = STACK_FILE) -> dict[str, dict[str, Any]]:
     bin_dir = write_project(tmp_path, outputs=stack_outputs(), export=stack_export())
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(stack_file)
-    environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN}
+    # verify reads the client secret from the state: it needs the passphrase (empty is one Pulumi accepts).
+    environ = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
+        "PULUMI_CONFIG_PASSPHRASE": "",
+    }
 
     async def sleep(_seconds: float) -> None:
         return None

@@ -36,7 +36,7 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV_SYNC)
 	touch $@
 
-install: $(BIN)/.installed ## create ./venv with the pinned dependencies
+install: $(BIN)/.installed ## install uv.lock into ./venv, exactly (uv sync --frozen)
 
 # The policy pack (policy/) runs in its own venv, created here for `pulumi ... --policy-pack policy`.
 policy/venv/.installed: policy/pyproject.toml policy/uv.lock | $(UV)
@@ -44,7 +44,7 @@ policy/venv/.installed: policy/pyproject.toml policy/uv.lock | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/policy/venv $(UV_SYNC) --project policy
 	touch $@
 
-policy-install: policy/venv/.installed ## create the policy pack's venv (policy/venv)
+policy-install: policy/venv/.installed ## install policy/uv.lock into policy/venv, exactly
 
 # zizmor: offline, no config file that could switch audits off; every finding of its default
 # persona at or above low fails (the pedantic and auditor personas report more).

@@ -228,10 +228,10 @@ class ScimSettings:
     user_attributes: Mapping[str, str] = key(
         "userAttributes",
         "map",
-        "SCIM user attribute mappings, SCIM attribute -> Entra source: an attribute name (`userName: mail`), "
-        'a constant in double quotes, or an expression (`displayName: Join(" ", [givenName], [surname])`). '
-        "Declaring any also manages Cloudflare's three (work email from mail, required; given and family "
-        "name). Left out, the job keeps Microsoft's mappings (docs/operations.md, Attribute mappings).",
+        "SCIM attribute -> Entra source: an attribute (`userName: mail`), a quoted constant or an expression "
+        '(`Join(" ", [givenName], [surname])`). Declaring any also manages Cloudflare\'s three (work email '
+        "from mail; given and family name). Left out, Microsoft's mappings stay (docs/operations.md, "
+        "Attribute mappings).",
         default={},
         default_doc="Microsoft's mappings, unmanaged",
     )
@@ -319,9 +319,8 @@ class Settings:
     production: bool = key(
         "production",
         "boolean",
-        "A production stack: every preview and deployment of it runs the policy pack with the strict "
-        "production config, CI deploys it only through a protected environment, and its rotation plus "
-        f"grace may not exceed the strict policy's secret lifetime ({PRODUCTION_SECRET_LIFETIME_DAYS} days). "
+        "Production: the strict policy config on every preview and deployment, CI deploys only through a "
+        f"protected environment, rotation plus grace at most {PRODUCTION_SECRET_LIFETIME_DAYS} days. "
         "On unless a stack file turns it off.",
         default=True,
     )

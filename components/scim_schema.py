@@ -44,6 +44,13 @@ SCHEMA_READ_PERMISSION: Final = "Synchronization.Read.All"
 # The azuread provider's SynchronizationJob ID: the job's Graph path (FACTS.md).
 JOB_PATH: Final = re.compile(r"^/servicePrincipals/[0-9a-fA-F-]{36}/synchronization/jobs/[^/\s]+$")
 
+# What a failed sign-in is prefixed with: the engine runs the provider in a preview's diff too, where
+# a reader sees the message without knowing which resource needed Graph.
+SIGN_IN_NEEDED: Final = (
+    "scim.userAttributes: the job schema is read and written over Microsoft Graph, signed in like the "
+    "azuread provider (ARM_* variables or the Azure CLI)"
+)
+
 T = TypeVar("T")
 Graph = Any  # ops.clients.GraphClient, imported where the provider runs
 GraphSession = Callable[[Callable[[Graph], Awaitable[T]]], T]
@@ -60,13 +67,22 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     sign-in needs the environment of the deployment, and nothing of it is pickled.
     """
     from ops.clients import DEFAULT_TIMEOUT, CredentialToken, GraphClient
-    from ops.credentials import endpoints_from_env, entra_credential
+    from ops.credentials import CredentialsError, endpoints_from_env, entra_credential, sign_in_problem
 
-    endpoints = endpoints_from_env(os.environ)
-    token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)
+    try:
+        endpoints = endpoints_from_env(os.environ)
+        token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)
+    except CredentialsError as error:
+        raise AttributeMappingError(f"{SIGN_IN_NEEDED}: {error}") from None
 
     async def run() -> T:
-        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+        # The first token alone: a refused or unreachable sign-in becomes one scrubbed line, not
+        # azure-identity's raw text inside the engine's traceback.
+        try:
+            await token()
+        except Exception as error:
+            raise AttributeMappingError(f"{SIGN_IN_NEEDED}: {sign_in_problem(error, endpoints, os.environ)}") from None
+        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=endpoints.tls_verify()) as http:
             return await work(GraphClient(http, endpoints.graph_url, token))
 
     return asyncio.run(run())

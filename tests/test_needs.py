@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.command import sign_in_problem
-from ops.credentials import endpoints_from_env
+from ops.credentials import endpoints_from_env, sign_in_problem
 from ops.needs import COMMANDS, Need, check, passphrase_needed
 
 STACK_FILE = (

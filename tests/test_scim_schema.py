@@ -364,6 +364,63 @@ def test_sign_in_goes_to_the_graph_host_of_arm_environment(monkeypatch: pytest.M
     assert credential.scopes == ("https://graph.microsoft.us/.default",)
 
 
+JOB_ENV_CLEARED = (
+    "ARM_ENVIRONMENT",
+    "ARM_CLIENT_ID",
+    "ARM_TENANT_ID",
+    "ARM_USE_MSI",
+    "ARM_USE_OIDC",
+    "ARM_OIDC_TOKEN",
+    "ENTRA_CF_LOGIN_URL",
+)
+
+
+def test_a_preview_diff_without_credentials_fails_with_one_readable_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in JOB_ENV_CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no Azure CLI either
+    outs = {**props(), "applied": DEFAULTS}
+    with pytest.raises(AttributeMappingError) as raised:
+        AttributeMappingsProvider().diff(f"{JOB_PATH}/schema", outs, props())
+    message = str(raised.value)
+    assert message.startswith("scim.userAttributes: the job schema is read and written over Microsoft Graph")
+    assert "ARM_CLIENT_ID and ARM_TENANT_ID" in message and "\n" not in message
+
+
+def test_a_refused_sign_in_is_reported_scrubbed_not_as_azure_identitys_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-Value~with.enough.length"
+    monkeypatch.setenv("ARM_CLIENT_SECRET", secret)
+    refused = ValueError(f"AADSTS7000215: Invalid client secret provided: {secret}")
+    monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: FakeCredential(error=refused))
+    with pytest.raises(AttributeMappingError) as raised:
+        AttributeMappingsProvider().diff(f"{JOB_PATH}/schema", {**props(), "applied": DEFAULTS}, props())
+    assert "AADSTS7000215" in str(raised.value) and secret not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_the_graph_calls_trust_the_ca_bundle_of_entra_cf_ca_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("", encoding="utf-8")  # only its path travels: ssl.create_default_context is replaced
+    monkeypatch.setenv("ENTRA_CF_CA_BUNDLE", str(bundle))
+    monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: FakeCredential())
+    monkeypatch.setattr("ssl.create_default_context", lambda cafile=None: ("context", cafile))
+    verified: list[Any] = []
+    real_client = httpx.AsyncClient
+
+    def client(**options: Any) -> httpx.AsyncClient:
+        verified.append(options.pop("verify", None))
+        return real_client(**options)
+
+    monkeypatch.setattr(httpx, "AsyncClient", client)
+    fake = FakeSchemaGraph()
+    with respx.mock(assert_all_called=False) as router:
+        fake.install(router)
+        AttributeMappingsProvider().create(props())
+    assert verified == [("context", str(bundle))]
+
+
 def test_the_pickled_provider_loads_in_a_fresh_interpreter_and_holds_no_live_object() -> None:
     pickled = serialize_provider(AttributeMappingsProvider())
     probe = (

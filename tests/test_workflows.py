@@ -338,6 +338,14 @@ def test_stack_lists_come_from_the_script_after_the_project_is_installed() -> No
         assert set(job["outputs"]) >= {"non_production", "production"}, name
 
 
+def test_each_stack_list_is_the_scripts_list_of_that_name() -> None:
+    # The matrices trust these names: `non_production` fed from the script's `all` would deploy or
+    # preview production stacks in the jobs without a protected environment.
+    for name in ("pull-request.yml", "deploy.yml", "scheduled.yml"):
+        outputs = workflow(name)["jobs"]["stacks"]["outputs"]
+        assert outputs == {list_name: f"${{{{ steps.list.outputs.{list_name} }}}}" for list_name in outputs}, name
+
+
 # --- Who may use which secret (issue 22) --------------------------------------------------------
 #
 # Each check returns its problems, so a test can prove it fails by running it on a mutated copy.

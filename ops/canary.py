@@ -223,6 +223,22 @@ def user_rule_id(schema: Any) -> tuple[str | None, str]:
     return None, f"the job's schema has {len(candidates)} rules that map Entra users ({named}): cannot tell which"
 
 
+def user_name_sent(user: Mapping[str, Any], schema: Any) -> str:
+    """The userName Entra sends for `user`: the attribute the job's schema maps to `userName`.
+
+    Microsoft's default maps it from userPrincipalName; where UPNs are not email addresses the
+    documented remedy maps it from mail (docs/operations.md, "When UPNs are not email addresses").
+    A mapping the lookup did not read (another attribute, an expression) leaves the UPN.
+    """
+    try:
+        source = (attribute_mappings.user_mappings(schema or {}).get("userName") or {}).get("source") or {}
+    except attribute_mappings.SchemaShapeError:
+        source = {}
+    if source.get("type", "Attribute") == "Attribute" and source.get("name") == "mail" and user.get("mail"):
+        return str(user["mail"])
+    return str(user.get("userPrincipalName"))
+
+
 class SharedCalls(Protocol):
     """What the canary shares with verify (ops.verify.Verification): the calls verify makes anyway,
     each made once; how verify tells a failed call that is no verdict (a host it cannot reach, an
@@ -352,7 +368,7 @@ class Canary:
         # a failure of that read here, or asyncio reports it as never retrieved at shutdown.
         await asyncio.gather(memberships, return_exceptions=True)
         provisioned, outcome = await provisioning
-        arrival, email = await self._arrival(user, provisioned, outcome)
+        arrival, email = await self._arrival(user, provisioned, outcome, schema)
         return [self._user_finding(user), scope, sign_in, provisioned, arrival, email]
 
     async def _unjudged(self, check: tuple[str, str], error: ApiError) -> Finding | None:
@@ -509,18 +525,20 @@ class Canary:
             return upn, f"the '{claim}' claim, the user's UPN"
         return None, f"the '{claim}' claim (emailClaimName), whose value the canary cannot know"
 
-    async def _find(self, user: dict[str, Any], outcome: ProvisioningOutcome) -> dict[str, Any] | None:
+    async def _find(
+        self, user: dict[str, Any], outcome: ProvisioningOutcome, schema: Awaitable[Any]
+    ) -> dict[str, Any] | None:
         """The person in Cloudflare's SCIM users view, polled for up to `poll_bound` seconds.
 
         Source: Cloudflare API "List SCIM User resources" (filters cf_resource_id, username;
         result_info paging). provisionOnDemand names the Cloudflare resource it wrote
-        (targetIdentity.id); without it, Entra's default mapping sends the UPN as userName.
+        (targetIdentity.id); without it, the person is looked for by the userName Entra sent.
         """
         if outcome.target_id:
             params, wanted = {"cf_resource_id": outcome.target_id}, f"SCIM resource {outcome.target_id}"
         else:
-            upn = str(user.get("userPrincipalName"))
-            params, wanted = {"username": upn}, f"userName {upn}"
+            user_name = user_name_sent(user, await schema)
+            params, wanted = {"username": user_name}, f"userName {user_name}"
         waited = 0.0
         while True:
             records = await self.cloudflare.list(
@@ -540,12 +558,12 @@ class Canary:
             waited += self.poll_interval
 
     async def _arrival(
-        self, user: dict[str, Any], provisioned: Finding, outcome: ProvisioningOutcome | None
+        self, user: dict[str, Any], provisioned: Finding, outcome: ProvisioningOutcome | None, schema: Awaitable[Any]
     ) -> tuple[Finding, Finding]:
         if outcome is None or outcome.failed or outcome.skipped:
             return _after(ARRIVAL_CHECK, provisioned), _after(EMAIL_CHECK, provisioned)
         try:
-            record = await self._find(user, outcome)
+            record = await self._find(user, outcome, schema)
         except ApiError as error:
             deleted = await self._deleted_login_method(ARRIVAL_CHECK) if isinstance(error, NotFoundError) else None
             arrival = (

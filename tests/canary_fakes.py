@@ -76,8 +76,12 @@ def person(object_id: str, upn: str, mail: str | None, enabled: bool = True) -> 
     }
 
 
-def user_rule(rule_id: str = USER_RULE_ID) -> dict[str, Any]:
-    """A synchronizationRule as the job's schema holds it (Graph synchronizationSchema)."""
+def user_rule(rule_id: str = USER_RULE_ID, user_name_from: str = "userPrincipalName") -> dict[str, Any]:
+    """A synchronizationRule as the job's schema holds it (Graph synchronizationSchema); its User
+    mapping sends `userName` from `user_name_from` (Microsoft's default: the UPN)."""
+    user_name = {"targetAttributeName": "userName", "matchingPriority": 1,
+                 "source": {"type": "Attribute", "name": user_name_from, "expression": f"[{user_name_from}]",
+                            "parameters": []}}  # fmt: skip
     return {
         "id": rule_id,
         "name": "USER_OUTBOUND_USER",
@@ -85,7 +89,8 @@ def user_rule(rule_id: str = USER_RULE_ID) -> dict[str, Any]:
         "targetDirectoryName": "customappsso",
         "objectMappings": [
             {"enabled": True, "name": "Provision Microsoft Entra ID Users", "sourceObjectName": "User",
-             "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+             "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+             "attributeMappings": [user_name]},
             {"enabled": True, "name": "Provision Microsoft Entra ID Groups", "sourceObjectName": "Group",
              "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group"},
         ],
@@ -279,7 +284,7 @@ class CanaryTenant(FakeTenant):
             "active": found["accountEnabled"],
             "emails": [{"value": found[self.email_source], "type": "work", "primary": True}],
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": upn,
+            "userName": found[self._user_name_source()],
             "visible_from": self.clock.now + self.visible_after,
         }
         self.cloudflare_people = [r for r in self.cloudflare_people if r["id"] != record["id"]] + [record]
@@ -288,6 +293,16 @@ class CanaryTenant(FakeTenant):
              "description": f"User '{upn}' was created in customappsso", "details": {}}
         )  # fmt: skip
         return self._answer("Success", None, None, steps, target_id=record["id"])
+
+    def _user_name_source(self) -> str:
+        """The Entra attribute the schema's User mapping sends as userName, as Entra would read it."""
+        for rule in self.schema_rules:
+            for mapping in rule["objectMappings"]:
+                if mapping["sourceObjectName"] == "User":
+                    for item in mapping.get("attributeMappings") or []:
+                        if item["targetAttributeName"] == "userName":
+                            return str(item["source"]["name"])
+        return "userPrincipalName"
 
     @staticmethod
     def _answer(

@@ -450,6 +450,23 @@ def test_without_a_target_id_the_person_is_found_by_username_across_pages(tmp_pa
     assert not any("cf_resource_id" in str(r.url) for r in tenant.requests)
 
 
+def test_without_a_target_id_a_user_name_mapped_from_mail_is_looked_for_by_mail(tmp_path: Path) -> None:
+    # The documented remedy where UPNs are not email addresses (`userName: mail`): Cloudflare's
+    # SCIM user then carries the mail as userName, and a lookup by UPN would never find them.
+    tenant = CanaryTenant(schema_rules=[user_rule(user_name_from="mail")])
+    original = tenant._answer
+
+    def without_target(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return original(*args, **{**kwargs, "target_id": None})
+
+    tenant._answer = without_target  # type: ignore[method-assign]
+    result = run_canary(tmp_path, "--canary", ALICE_UPN, tenant=tenant)
+    assert result.status("canary.arrival") == "holds", result.reason("canary.arrival")
+    assert result.sleeps == []
+    looked_for = [r.url.params["username"] for r in tenant.requests if "username" in r.url.params]
+    assert looked_for == [ALICE_MAIL]
+
+
 # --- no verdict without an answer: unreachable hosts and deleted objects --------------------------
 
 DNS = httpx.ConnectError("[Errno -2] Name or service not known")

@@ -133,7 +133,8 @@ class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):
                     f"{job}/schema/parseExpression", {"expression": text}, permission=SCHEMA_PERMISSION
                 )
                 if not parsed.get("parsingSucceeded") or not parsed.get("parsedExpression"):
-                    message = (parsed.get("error") or {}).get("message") or "no reason given"
+                    # Graph's text, like any it writes: scrubbed of the token, then shortened.
+                    message = graph.quote((parsed.get("error") or {}).get("message") or "no reason given")
                     raise AttributeMappingError(
                         f"scim.userAttributes.{target}: Microsoft Graph cannot parse {text!r}: {message}"
                     )

@@ -361,7 +361,7 @@ class RestClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("https://", "http://")) else f"{self.base_url}/{path.lstrip('/')}"
 
-    def _quoted(self, text: str) -> str:
+    def quote(self, text: str) -> str:
         """A service's text for a message: scrubbed of the values this client used, then shortened."""
         values = [secret.reveal() for secret in self.secrets]
         if self.token is not None:
@@ -381,7 +381,7 @@ class RestClient:
         except ValueError:
             body = None
         code, message = self.parse_error(body)
-        message = self._quoted(message or response.reason_phrase or "error")
+        message = self.quote(message or response.reason_phrase or "error")
         if response.status_code in (401, 403):
             return PermissionDeniedError(
                 self.service, method, path, response.status_code, code, message, self.needs_text(permission)
@@ -542,7 +542,7 @@ class CloudflareClient(RestClient):
         if isinstance(body, dict) and body.get("success") is False:
             code, message = self.parse_error(body)
             raise ApiError(
-                self.service, method, urlsplit(self.url(path)).path, response.status_code, code, self._quoted(message)
+                self.service, method, urlsplit(self.url(path)).path, response.status_code, code, self.quote(message)
             )
         return body if isinstance(body, dict) else {"result": body}
 

@@ -388,6 +388,7 @@ class FakeSchemaGraph:
     puts: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[str] = field(default_factory=list)
     gets: int = 0
+    parse_failure: str | None = None  # when set, parseExpression answers with this error message
 
     def _denied(self, request: httpx.Request, name: str, write: bool) -> httpx.Response | None:
         if request.headers.get("Authorization") != f"Bearer {GRAPH_TOKEN}":
@@ -507,6 +508,8 @@ class FakeSchemaGraph:
             return _graph_error(400, "BadRequest", "The expression is required.")
         self.parsed.append(expression)
         try:
+            if self.parse_failure:
+                raise _ParseError(self.parse_failure)
             parsed, end = _parse(expression, 0)
             if expression[end:].strip():
                 raise _ParseError(f"unexpected text after position {end}")

@@ -150,6 +150,15 @@ def test_create_fails_with_graphs_parser_message_and_writes_nothing(graph: FakeS
     assert graph.puts == []
 
 
+def test_graphs_parser_message_is_scrubbed_of_the_token_then_shortened(graph: FakeSchemaGraph) -> None:
+    echoed = f"unexpected text near {'x' * 280} Bearer {GRAPH_TOKEN}\nat line 2"
+    graph.parse_failure = echoed
+    with pytest.raises(AttributeMappingError) as raised:
+        created(graph, effective_user_attributes({"displayName": FORMATTED}))
+    message = str(raised.value)
+    assert GRAPH_TOKEN[:12] not in message and "line 2" not in message and message.endswith("...")
+
+
 def test_create_fails_on_an_attribute_entra_does_not_define(graph: FakeSchemaGraph) -> None:
     with pytest.raises(AttributeMappingError, match="source attribute 'nickname' is not defined"):
         created(graph, effective_user_attributes({"nickName": "nickname"}))

@@ -296,10 +296,11 @@ def sign_in_problem(error: BaseException, endpoints: Endpoints, environ: Mapping
         return scrub(f"Entra sign-in failed: {unreachable_text(host, *network)}", secrets)
     # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
     first = quoted(str(error), secrets) or type(error).__name__
-    if endpoints.login_url_overridden:
-        hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
-    elif signs_in_with_azure_cli(environ):
+    # The Azure CLI signs in by itself, through its own login host: an overridden URL is not its fix.
+    if signs_in_with_azure_cli(environ):
         hint = "run 'az login --allow-no-subscriptions' again"
+    elif endpoints.login_url_overridden:
+        hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
     else:
         hint = "check the ARM_* variables, docs/verify.md, Environment variables"
     return f"Entra sign-in failed: {first} ({hint})"

@@ -100,3 +100,12 @@ def test_a_refused_sign_in_names_the_fix_for_the_credential_in_use() -> None:
         problem = sign_in_problem(refused, endpoints, arm)
         assert problem.endswith("(check the ARM_* variables, docs/verify.md, Environment variables)")
         assert "az login" not in problem
+
+
+def test_an_azure_cli_sign_in_is_told_to_sign_in_again_whatever_login_url_is_set() -> None:
+    # The Azure CLI never goes through ENTRA_CF_LOGIN_URL, so that URL cannot be what failed.
+    endpoints = endpoints_from_env({"ENTRA_CF_LOGIN_URL": "https://login.proxy.example"})
+    expired = RuntimeError("AADSTS700082: The refresh token has expired due to inactivity")
+    assert sign_in_problem(expired, endpoints, {}).endswith("(run 'az login --allow-no-subscriptions' again)")
+    service_principal = {"ARM_CLIENT_ID": "app", "ARM_TENANT_ID": "t"}
+    assert "ENTRA_CF_LOGIN_URL=https://login.proxy.example" in sign_in_problem(expired, endpoints, service_principal)

@@ -881,7 +881,13 @@ def test_a_refused_sign_in_through_an_overridden_login_url_does_not_say_az_login
     result = run_verify(
         tmp_path,
         credential=FakeCredential(error=refused),
-        env={"ENTRA_CF_LOGIN_URL": "https://login.proxy.example.test"},
+        # A service principal: the Azure CLI never goes through the overridden URL.
+        env={
+            "ENTRA_CF_LOGIN_URL": "https://login.proxy.example.test",
+            "ARM_CLIENT_ID": "11111111-1111-4111-8111-111111111111",
+            "ARM_TENANT_ID": "22222222-2222-4222-8222-222222222222",
+            "ARM_CLIENT_SECRET": "a-client-secret-value",
+        },
         json_output=False,
     )
     assert result.code == 2

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from ops.clients import Secret
+from ops.clients import Secret, quoted
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 CLIENT_SECRET_TYPE: Final = "azuread:index/applicationPassword:ApplicationPassword"
@@ -178,6 +178,18 @@ async def _pulumi(args: list[str], env: Mapping[str, str], stack: str) -> Any:
         raise StackError(f"'pulumi {' '.join(args[:2])}' printed something that is not JSON") from None
 
 
+# The state backend's and secrets provider's credentials a Pulumi CLI error could quote.
+BACKEND_SECRET_VARIABLES: Final = (
+    "PULUMI_CONFIG_PASSPHRASE",
+    "PULUMI_ACCESS_TOKEN",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "ARM_CLIENT_SECRET",
+)
+
+
 def _explain_failure(stack: str, command: str, stderr: str, env: Mapping[str, str]) -> str:
     text = stderr.strip()
     lowered = text.lower()
@@ -192,7 +204,8 @@ def _explain_failure(stack: str, command: str, stderr: str, env: Mapping[str, st
             f"'pulumi {command}' needs the passphrase of stack {stack}: set PULUMI_CONFIG_PASSPHRASE "
             "(or PULUMI_CONFIG_PASSPHRASE_FILE)"
         )
-    first = text.splitlines()[0] if text else "no message"
+    # The CLI's error can quote the backend's answer (a storage URL with its SAS token, say).
+    first = quoted(text, [env.get(name, "") for name in BACKEND_SECRET_VARIABLES]) or "no message"
     return f"'pulumi {command} --stack {stack}' failed on the backend {backend}: {first}"
 
 

@@ -6,6 +6,7 @@ token, Cloudflare token) appears on stdout or stderr.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -49,7 +50,13 @@ from verify_fakes import (
 )
 
 from ops import permissions
-from ops.stack_outputs import StackError, StackOutputs, client_secret_from_export, secret_values_from_export
+from ops.stack_outputs import (
+    StackError,
+    StackOutputs,
+    client_secret_from_export,
+    read_stack,
+    secret_values_from_export,
+)
 from ops.verify import Runtime, access_rule_differences, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -706,6 +713,25 @@ def test_every_secret_in_the_export_is_known_and_encrypted_ones_are_not_read() -
     assert secret_values_from_export(export) == [CLIENT_SECRET, SCIM_SECRET]
     encrypted = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
     assert secret_values_from_export(stack_export(secret=encrypted)) == [SCIM_SECRET]
+
+
+def test_a_backend_error_the_cli_prints_is_scrubbed_then_shortened(tmp_path: Path) -> None:
+    sas = "sv=2024-11-04&sig=c2VjcmV0LXNpZ25hdHVyZS12YWx1ZQ%3D%3D"
+    padding = "x" * 300
+    url = f"https://acct.blob.core.windows.net/state/.pulumi/stacks/dev.json?{sas}"
+    cli = tmp_path / "pulumi"
+    cli.write_text(f"#!/bin/sh\necho 'error: GET {url} {padding}: 403' >&2\necho 'second line' >&2\nexit 1\n")
+    cli.chmod(0o755)
+    environ = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "PULUMI_BACKEND_URL": "azblob://state",
+        "AZURE_STORAGE_SAS_TOKEN": sas,
+    }
+    with pytest.raises(StackError) as raised:
+        asyncio.run(read_stack("dev", environ, tmp_path))
+    message = str(raised.value)
+    assert "sig=" not in message and "second line" not in message and message.endswith("...")
+    assert "failed on the backend azblob://state: error: GET https://acct.blob.core.windows.net/" in message
 
 
 def test_the_job_path_is_kept_whole() -> None:

@@ -31,9 +31,10 @@ from components.constants import (  # noqa: E402
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
     PRODUCTION_SECRET_LIFETIME_DAYS,
+    callback_url,
+    team_domain,
 )
 from components.group_names import GroupRef  # noqa: E402
-from components.identity_provider import callback_url, team_domain  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
 from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
 from ops.permissions import (  # noqa: E402

@@ -66,7 +66,7 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)
 
     async def run() -> T:
-        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=endpoints.tls_verify()) as http:
             return await work(GraphClient(http, endpoints.graph_url, token))
 
     return asyncio.run(run())

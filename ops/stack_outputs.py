@@ -128,28 +128,20 @@ def secret_values_from_export(export: Mapping[str, Any]) -> list[str]:
     credentials): what no message may quote, whichever service echoes it."""
     found: list[str] = []
 
-    def walk(value: Any) -> None:
+    def walk(value: Any, secret: bool) -> None:
         if isinstance(value, dict):
-            if PULUMI_SECRET_SIGNATURE in value and isinstance(value.get("plaintext"), str):
-                walk_plain(json.loads(value["plaintext"]))
+            if not secret and PULUMI_SECRET_SIGNATURE in value and isinstance(value.get("plaintext"), str):
+                walk(json.loads(value["plaintext"]), True)
                 return
             for item in value.values():
-                walk(item)
+                walk(item, secret)
         elif isinstance(value, list):
             for item in value:
-                walk(item)
-
-    def walk_plain(value: Any) -> None:
-        if isinstance(value, str) and value:
+                walk(item, secret)
+        elif secret and isinstance(value, str) and value:
             found.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk_plain(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk_plain(item)
 
-    walk((export.get("deployment") or {}).get("resources") or [])
+    walk((export.get("deployment") or {}).get("resources") or [], False)
     return found
 
 

@@ -415,12 +415,16 @@ class Verification:
             raise MissingOutputError("scimServicePrincipalObjectId")
         return self.outputs.scim_service_principal_object_id
 
-    def quote(self, text: str | None) -> str:
-        """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
+    def secrets(self) -> list[str]:
+        """Every secret value this run knows: the stack's and the tokens the clients have used."""
         known = [self.client_secret.reveal(), *self.stack_secrets]
         for client in (self.clients.graph, self.clients.cloudflare):
             known += client.token.known_values() if client.token is not None else []
-        return quoted(text or "", known)
+        return known
+
+    def quote(self, text: str | None) -> str:
+        """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
+        return quoted(text or "", self.secrets())
 
     def _group_object_id(self, ref: GroupRef) -> str | None:
         return self.outputs.group_object_ids.get(ref.text) or ref.object_id
@@ -984,9 +988,6 @@ async def verify(
             stack_secrets=stack_secrets,
         )
 
-        def secrets() -> list[str]:
-            return [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
-
         canary = None
         if canary_user:
             missing = [
@@ -1008,7 +1009,7 @@ async def verify(
                 f"{verification._idp_path()}/scim/users",
                 settings.email_claim_name,
                 settings.scim.scope == "all",
-                lambda line: print(scrub(line, secrets()), file=progress),
+                lambda line: print(scrub(line, verification.secrets()), file=progress),
                 runtime.sleep,
             )
         checks, found = await asyncio.gather(
@@ -1026,7 +1027,7 @@ async def verify(
         f"team {outputs.team_domain}"
     )
     report = Report(stack, header, tuple(checks), canary.detail if canary else None, tuple(verification.unreachable))
-    return report, secrets()
+    return report, verification.secrets()
 
 
 def _parser() -> argparse.ArgumentParser:

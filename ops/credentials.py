@@ -129,18 +129,12 @@ def endpoints_from_env(environ: Mapping[str, str] = os.environ) -> Endpoints:
     )
 
 
-def cloudflare_token(environ: Mapping[str, str] = os.environ) -> Secret:
+def cloudflare_token(environ: Mapping[str, str], permission: str) -> Secret:
+    """The Cloudflare API token; missing, the problem names `permission`, what the command needs."""
     token = _env(environ, CLOUDFLARE_TOKEN_ENV)
     if not token:
-        raise CredentialsError([_cloudflare_missing()])
+        raise CredentialsError([f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with {permission}"])
     return Secret(token)
-
-
-def _cloudflare_missing() -> str:
-    return (
-        f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with 'Access: Organizations, Identity Providers, "
-        "and Groups Read' (docs/verify.md, Permissions)"
-    )
 
 
 def github_oidc_assertion(

@@ -19,9 +19,9 @@ from typing import Final, NamedTuple
 from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import ROOT, StackFileError, read_stack_file, stack_file
 from ops.credentials import (
-    CLOUDFLARE_TOKEN_ENV,
     CredentialsError,
     azure_cli_sign_in_problems,
+    cloudflare_token,
     endpoints_from_env,
     entra_credential,
     signs_in_with_azure_cli,
@@ -117,8 +117,11 @@ def check(
     except StackFileError as error:
         problems.append(str(error))
     needs, cloudflare_permission = COMMANDS[command]
-    if Need.CLOUDFLARE_TOKEN in needs and not (environ.get(CLOUDFLARE_TOKEN_ENV) or "").strip():
-        problems.append(f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with {cloudflare_permission}")
+    if Need.CLOUDFLARE_TOKEN in needs:
+        try:
+            cloudflare_token(environ, cloudflare_permission)
+        except CredentialsError as error:
+            problems += error.problems
     if Need.ENTRA in needs and not entra_provided:
         try:
             entra_credential(endpoints_from_env(environ), environ)

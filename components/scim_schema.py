@@ -27,7 +27,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
-import httpx
 import pulumi
 import pulumi.dynamic
 from pulumi.runtime import rpc
@@ -56,9 +55,12 @@ class AttributeMappingError(Exception):
 def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     """Run `work` with a Graph client signed in from the environment, like the ops commands.
 
-    ops/ is imported here, when the engine calls the provider, not when the program loads: the
-    sign-in needs the environment of the deployment, and nothing of it is pickled.
+    ops/ (and httpx) are imported here, when the engine calls the provider, not when the program
+    loads: the sign-in needs the environment of the deployment, nothing of it is pickled, and a
+    program that never calls the provider does not pay for the import.
     """
+    import httpx
+
     from ops.clients import DEFAULT_TIMEOUT, CredentialToken, GraphClient
     from ops.credentials import endpoints_from_env, entra_credential
 

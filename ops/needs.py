@@ -26,6 +26,7 @@ from ops.credentials import (
     entra_credential,
     signs_in_with_azure_cli,
 )
+from ops.permissions import CLOUDFLARE_ACCESS_READ, CLOUDFLARE_ACCESS_WRITE
 from ops.stack_outputs import backend_env
 
 
@@ -45,7 +46,7 @@ class Command(NamedTuple):
 
 _DEPLOY: Final = Command(
     frozenset(Need),
-    "'Access: Organizations, Identity Providers, and Groups Write' (README.md, Prerequisites)",
+    f"'{CLOUDFLARE_ACCESS_WRITE}' (README.md, Prerequisites)",
 )
 # verify reads the stack's outputs and its client secret with `pulumi stack output` and
 # `pulumi stack export --show-secrets` (ops/stack_outputs.py), so it needs the CLI and the
@@ -57,11 +58,11 @@ COMMANDS: Final[Mapping[str, Command]] = {
     "rotate-now": _DEPLOY,
     "verify": Command(
         frozenset(Need),
-        "'Access: Organizations, Identity Providers, and Groups Read' (docs/verify.md, Permissions)",
+        f"'{CLOUDFLARE_ACCESS_READ}' (docs/verify.md, Permissions)",
     ),
     "adopt": Command(
         frozenset({Need.CLOUDFLARE_TOKEN, Need.ENTRA}),
-        "'Access: Organizations, Identity Providers, and Groups Read' (docs/adopt.md, Before you start)",
+        f"'{CLOUDFLARE_ACCESS_READ}' (docs/adopt.md, Before you start)",
     ),
 }
 

@@ -55,20 +55,18 @@ class AttributeMappingError(Exception):
 def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     """Run `work` with a Graph client signed in from the environment, like the ops commands.
 
-    ops/ (and httpx) are imported here, when the engine calls the provider, not when the program
-    loads: the sign-in needs the environment of the deployment, nothing of it is pickled, and a
-    program that never calls the provider does not pay for the import.
+    ops/ (and with it httpx) is imported here, when the engine calls the provider, not when the
+    program loads: the sign-in needs the environment of the deployment, nothing of it is pickled,
+    and a program that never calls the provider does not pay for the import.
     """
-    import httpx
-
-    from ops.clients import DEFAULT_TIMEOUT, CredentialToken, GraphClient
+    from ops.clients import CredentialToken, GraphClient
     from ops.credentials import endpoints_from_env, entra_credential
 
     endpoints = endpoints_from_env(os.environ)
     token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)
 
     async def run() -> T:
-        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=endpoints.tls_verify()) as http:
+        async with endpoints.http_client() as http:
             return await work(GraphClient(http, endpoints.graph_url, token))
 
     return asyncio.run(run())

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-import httpx
 import yaml
 
 from components import adoption, attribute_mappings
@@ -47,7 +46,6 @@ from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import PROJECT_NAME, StackFileError, read_stack_config, stack_file
 from ops import needs, permissions
 from ops.clients import (
-    DEFAULT_TIMEOUT,
     ApiError,
     CloudflareClient,
     CredentialToken,
@@ -712,9 +710,7 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     result = Discovery(stack, settings.cloudflare_account_id)
-    async with httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
-    ) as http:
+    async with endpoints.http_client(runtime.transport) as http:
         await sign_in(graph_token, endpoints, runtime.environ)
         discoverer = Discoverer(
             settings,

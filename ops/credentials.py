@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import httpx
 
-from ops.clients import CA_BUNDLE_ENV, Secret
+from ops.clients import CA_BUNDLE_ENV, DEFAULT_TIMEOUT, Secret
 
 GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
 LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
@@ -89,6 +89,11 @@ class Endpoints:
     def tls_verify(self) -> ssl.SSLContext | bool:
         """httpx's `verify=`: the CA bundle when one is set, else the default trust store."""
         return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+
+    def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        """The HTTP client of every Graph, Entra and Cloudflare call (the commands' and the attribute
+        mappings provider's), trusting what `tls_verify` trusts; `transport` is for tests."""
+        return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, verify=self.tls_verify())
 
     def trust_options(self) -> dict[str, Any]:
         """azure-identity's keyword for the CA bundle (azure-core's `connection_verify`)."""

@@ -27,8 +27,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, TextIO
 
-import httpx
-
 from components import attribute_mappings
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
@@ -40,7 +38,6 @@ from config.settings import GroupRef, Settings
 from ops import needs, permissions
 from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
-    DEFAULT_TIMEOUT,
     ApiError,
     CloudflareClient,
     CredentialToken,
@@ -950,9 +947,7 @@ async def verify(
         raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
-    async with httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
-    ) as http:
+    async with endpoints.http_client(runtime.transport) as http:
         # Signing in and reading the stack are independent: do both at once, and let both finish
         # (an abandoned `pulumi` subprocess would hold up the event loop's shutdown).
         stack_read, signed_in = await asyncio.gather(

@@ -60,6 +60,7 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     and a program that never calls the provider does not pay for the import.
     """
     from ops.clients import CredentialToken, GraphClient
+    from ops.command import CannotRunError, sign_in
     from ops.credentials import endpoints_from_env, entra_credential
 
     endpoints = endpoints_from_env(os.environ)
@@ -67,9 +68,14 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
 
     async def run() -> T:
         async with endpoints.http_client() as http:
+            # The commands' sign-in: a refusal becomes one scrubbed line that names the fix.
+            await sign_in(token, endpoints, os.environ)
             return await work(GraphClient(http, endpoints.graph_url, token))
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except CannotRunError as error:
+        raise AttributeMappingError(str(error)) from None
 
 
 class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):

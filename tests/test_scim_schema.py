@@ -365,6 +365,21 @@ def test_sign_in_goes_to_the_graph_host_of_arm_environment(monkeypatch: pytest.M
     assert credential.scopes == ("https://graph.microsoft.us/.default",)
 
 
+def test_a_refused_sign_in_is_one_scrubbed_line_that_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "client-secret-value-42"
+    monkeypatch.setenv("ARM_CLIENT_ID", "00000000-0000-0000-0000-000000000001")
+    monkeypatch.setenv("ARM_CLIENT_SECRET", secret)
+    monkeypatch.delenv("ENTRA_CF_LOGIN_URL", raising=False)
+    refused = FakeCredential(error=Exception(f"AADSTS7000215: Invalid client secret provided. Request: {secret}"))
+    monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: refused)
+    with pytest.raises(AttributeMappingError) as caught:
+        graph_session(lambda graph: graph.get(f"{JOB_PATH}/schema", permission="Synchronization.Read.All"))
+    assert str(caught.value) == (
+        "Entra sign-in failed: AADSTS7000215: Invalid client secret provided. Request: *** "
+        "(check the ARM_* variables, docs/verify.md, Environment variables)"
+    )
+
+
 def test_the_provider_trusts_the_ca_bundle_as_the_ops_commands_do(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

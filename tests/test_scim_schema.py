@@ -20,7 +20,7 @@ import dill  # type: ignore[import-untyped]
 import httpx
 import pytest
 import respx
-from entra_https_fake import FakeEntraLogin, make_certificates, serve
+from entra_https_fake import Certificates, FakeEntraLogin, serve
 from harness import minimal_config, reveal, run_program
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
@@ -381,11 +381,10 @@ def test_a_refused_sign_in_is_one_scrubbed_line_that_names_the_fix(monkeypatch: 
 
 
 def test_the_provider_trusts_the_ca_bundle_as_the_ops_commands_do(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, certificates: Certificates
 ) -> None:
     # A real TLS server whose CA only ENTRA_CF_CA_BUNDLE names: an untrusted certificate would end
     # in a NetworkError; Graph's answer (a 404 from the fake) shows the handshake passed.
-    certificates = make_certificates(tmp_path)
     monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: FakeCredential())
     monkeypatch.setenv("ENTRA_CF_CA_BUNDLE", str(certificates.ca_file))
     with serve(certificates, FakeEntraLogin()) as fake:

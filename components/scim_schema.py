@@ -49,7 +49,7 @@ GraphSession = Callable[[Callable[[Graph], Awaitable[T]]], T]
 
 
 class AttributeMappingError(Exception):
-    """A mapping Graph refused, or a job schema this resource cannot change safely."""
+    """A mapping Graph refused, a job schema this resource cannot change safely, or a refused sign-in."""
 
 
 def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:

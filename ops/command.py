@@ -71,7 +71,7 @@ def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
         credential = (
             runtime.credential if runtime.credential is not None else entra_credential(endpoints, runtime.environ)
         )
-        token = cloudflare_token(runtime.environ)
+        token = cloudflare_token(runtime.environ, needs.COMMANDS[command].cloudflare_permission)
     except CredentialsError as error:
         raise CannotRunError(error.problems) from None
     return Prerequisites(settings, endpoints, credential, token)

@@ -87,9 +87,10 @@ esac
 
 # Every preview and deployment runs the security policy pack (policy/), in its own venv, built
 # only now that every check has passed; a production stack with the strict config.
-if ! make -q policy-install 2>/dev/null; then
+# Under make (MAKELEVEL set) a make of its own would announce "Entering directory" around itself.
+if ! make -q --no-print-directory policy-install 2>/dev/null; then
   echo "Building the policy pack's venv (policy/venv), once ..." >&2
-  make -s policy-install >&2
+  make -s --no-print-directory policy-install >&2
 fi
 policy=(--policy-pack policy)
 if [ "$production" = true ]; then policy+=(--policy-pack-config policy/prod-config.json); fi

@@ -294,7 +294,7 @@ def test_up_checks_then_builds_the_policy_venv_then_deploys_on_the_local_backend
     result = project.run("up", "qa", "--yes", **READY)
     assert result.returncode == 0, result.stderr
     assert project.log("python") == [CHECK.format(action="up", stack="qa"), "scripts/pulumi_cli.py"]
-    assert project.log("make") == ["-q policy-install", "-s policy-install"]
+    assert project.log("make") == ["-q --no-print-directory policy-install", "-s --no-print-directory policy-install"]
     assert project.log("pulumi") == [
         "stack select --create --non-interactive qa",
         "up --policy-pack policy --stack qa --yes",

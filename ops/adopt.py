@@ -726,7 +726,7 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     return result, [cloudflare_secret.reveal(), *graph_token.known_values()]
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ops.adopt",
         description="Find a setup made by hand in Entra and Cloudflare and record it as the stack's "
@@ -746,7 +746,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = argument_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

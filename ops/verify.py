@@ -1029,7 +1029,7 @@ async def verify(
     return report, secrets()
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ops.verify",
         description="Check that a deployed stack's sign-in and provisioning work (docs/verify.md).",
@@ -1064,7 +1064,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = argument_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

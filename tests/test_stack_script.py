@@ -47,6 +47,11 @@ SERVICE_PRINCIPAL = {
 }
 READY = {**TOKEN, **SERVICE_PRINCIPAL, "PULUMI_CONFIG_PASSPHRASE": ""}
 CHECK = "scripts/check_stack.py --for {action} --print production,pulumi-cli -- {stack}"
+# verify and adopt: the module's own argument parser, before the check.
+ARGUMENTS = (
+    "-c import importlib, sys; importlib.import_module(sys.argv[1]).argument_parser().parse_args(sys.argv[2:]) "
+    "ops.{action} --stack {stack}"
+)
 
 
 def executable(path: Path, text: str) -> None:
@@ -368,6 +373,19 @@ def test_verify_runs_its_module_with_the_pinned_cli(tmp_path: Path) -> None:
     assert project.log("make") == [] and project.log("pulumi") == []
 
 
+@pytest.mark.parametrize("action", ["verify", "adopt"])
+def test_verify_and_adopt_answer_help_and_refuse_a_wrong_argument_before_any_check(tmp_path: Path, action: str) -> None:
+    # Nothing set, and a placeholder in the stack file: the checks would fail, yet they never run.
+    project = Project(tmp_path).stack("qa", "config:\n  entra-cloudflare:cloudflareAccountId: <yours>\n")
+    helped = project.run(action, "qa", "--help", VENV_PYTHON=sys.executable)
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith(f"usage: python -m ops.{action}") and helped.stderr == ""
+    refused = project.run(action, "qa", "--jsn", VENV_PYTHON=sys.executable)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"usage: python -m ops.{action}")
+    assert refused.stderr.endswith("error: unrecognized arguments: --jsn\n")
+
+
 def test_verify_needs_the_state_passphrase(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
     result = project.run("verify", "qa", **TOKEN, **SERVICE_PRINCIPAL)
@@ -382,6 +400,7 @@ def test_adopt_needs_neither_the_passphrase_nor_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"module": "ops.adopt", "stack": "qa"}
     assert project.log("python") == [
+        ARGUMENTS.format(action="adopt", stack="qa") + " --json",
         CHECK.format(action="adopt", stack="qa").replace(" -- qa", " --json -- qa"),
         "-m ops.adopt --stack qa --json",
         "pulumi=",

@@ -60,8 +60,8 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     and a program that never calls the provider does not pay for the import.
     """
     from ops.clients import CredentialToken, GraphClient
-    from ops.command import CannotRunError, sign_in
     from ops.credentials import endpoints_from_env, entra_credential
+    from ops.sign_in import CannotRunError, sign_in
 
     endpoints = endpoints_from_env(os.environ)
     token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)

@@ -56,7 +56,8 @@ from ops.clients import (
     odata_string,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 
 EXIT_OK: Final = 0
 EXIT_AMBIGUOUS: Final = 1

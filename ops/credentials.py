@@ -45,7 +45,7 @@ AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-az
 AZURE_CLI_TIMEOUT_SECONDS: Final = 30
 
 # azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
-# print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
+# print on stderr; the commands report the failure themselves, scrubbed (ops.sign_in.sign_in).
 _AZURE_IDENTITY_LOG = logging.getLogger("azure.identity")
 _AZURE_IDENTITY_LOG.addHandler(logging.NullHandler())
 _AZURE_IDENTITY_LOG.propagate = False

@@ -52,7 +52,8 @@ from ops.clients import (
     quoted,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
 EXIT_OK: Final = 0

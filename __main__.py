@@ -7,15 +7,9 @@ import pulumi_azuread as azuread
 
 from components import adoption, rotation
 from components.access_groups import AccessGroups, AccessGroupsArgs
+from components.constants import callback_url, team_domain
 from components.groups import object_ids_by_name, resolve_groups
-from components.identity_provider import (
-    IdentityProvider,
-    IdentityProviderArgs,
-    ScimOptions,
-    callback_url,
-    lookup_team_domain,
-    team_domain,
-)
+from components.identity_provider import IdentityProvider, IdentityProviderArgs, ScimOptions, lookup_team_domain
 from components.login_app import LoginApp, LoginAppArgs
 from components.scim import ScimProvisioning, ScimProvisioningArgs
 from config.stack_config import stack_settings

@@ -75,6 +75,18 @@ CLOUDFLARE_AZURE_AD_TYPE: Final = "azureAD"
 CLOUDFLARE_ACCESS_DOMAIN: Final = "cloudflareaccess.com"
 CLOUDFLARE_CALLBACK_PATH: Final = "/cdn-cgi/access/callback"
 
+
+# Here rather than in components/identity_provider.py: the grant manifest renders the redirect URI
+# without loading the Cloudflare provider, whose import takes seconds.
+def team_domain(team_name: str) -> str:
+    return f"{team_name}.{CLOUDFLARE_ACCESS_DOMAIN}"
+
+
+def callback_url(domain: str) -> str:
+    """The one redirect URI Cloudflare Access uses for OIDC sign-in."""
+    return f"https://{domain}{CLOUDFLARE_CALLBACK_PATH}"
+
+
 # Microsoft's hard limit on a client secret's lifetime (24 months) and its advice (under 12).
 # Source: Entra docs, "Add a client secret".
 MAX_SECRET_LIFETIME_DAYS: Final = 730

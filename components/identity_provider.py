@@ -14,19 +14,10 @@ from typing import Any
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.constants import CLOUDFLARE_ACCESS_DOMAIN, CLOUDFLARE_AZURE_AD_TYPE, CLOUDFLARE_CALLBACK_PATH
+from components.constants import CLOUDFLARE_AZURE_AD_TYPE
 
 # Cloudflare redacts a secret it has already shown as a run of asterisks (terraform-provider-cloudflare issue 2743).
 REDACTED = "***"
-
-
-def team_domain(team_name: str) -> str:
-    return f"{team_name}.{CLOUDFLARE_ACCESS_DOMAIN}"
-
-
-def callback_url(domain: str) -> str:
-    """The one redirect URI Cloudflare Access uses for OIDC sign-in."""
-    return f"https://{domain}{CLOUDFLARE_CALLBACK_PATH}"
 
 
 def lookup_team_domain(account_id: str) -> pulumi.Output[str]:

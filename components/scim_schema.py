@@ -27,7 +27,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
-import httpx
 import pulumi
 import pulumi.dynamic
 from pulumi.runtime import rpc
@@ -50,26 +49,33 @@ GraphSession = Callable[[Callable[[Graph], Awaitable[T]]], T]
 
 
 class AttributeMappingError(Exception):
-    """A mapping Graph refused, or a job schema this resource cannot change safely."""
+    """A mapping Graph refused, a job schema this resource cannot change safely, or a refused sign-in."""
 
 
 def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     """Run `work` with a Graph client signed in from the environment, like the ops commands.
 
-    ops/ is imported here, when the engine calls the provider, not when the program loads: the
-    sign-in needs the environment of the deployment, and nothing of it is pickled.
+    ops/ (and with it httpx) is imported here, when the engine calls the provider, not when the
+    program loads: the sign-in needs the environment of the deployment, nothing of it is pickled,
+    and a program that never calls the provider does not pay for the import.
     """
-    from ops.clients import DEFAULT_TIMEOUT, CredentialToken, GraphClient
+    from ops.clients import CredentialToken, GraphClient
     from ops.credentials import endpoints_from_env, entra_credential
+    from ops.sign_in import CannotRunError, sign_in
 
     endpoints = endpoints_from_env(os.environ)
     token = CredentialToken(entra_credential(endpoints, os.environ), endpoints.graph_scope)
 
     async def run() -> T:
-        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+        async with endpoints.http_client() as http:
+            # The commands' sign-in: a refusal becomes one scrubbed line that names the fix.
+            await sign_in(token, endpoints, os.environ)
             return await work(GraphClient(http, endpoints.graph_url, token))
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except CannotRunError as error:
+        raise AttributeMappingError(str(error)) from None
 
 
 class AttributeMappingsProvider(pulumi.dynamic.ResourceProvider):

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-import httpx
 import yaml
 
 from components import adoption, attribute_mappings
@@ -47,7 +46,6 @@ from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import PROJECT_NAME, StackFileError, read_stack_config, stack_file
 from ops import needs, permissions
 from ops.clients import (
-    DEFAULT_TIMEOUT,
     ApiError,
     CloudflareClient,
     CredentialToken,
@@ -58,7 +56,8 @@ from ops.clients import (
     odata_string,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 
 EXIT_OK: Final = 0
 EXIT_AMBIGUOUS: Final = 1
@@ -509,6 +508,19 @@ def render_block(adopt: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _user_attribute_lines(mappings: Mapping[str, str], indent: int) -> list[str]:
+    """A `userAttributes` key at `indent` spaces, with its mappings two spaces further in."""
+    return [
+        f"{' ' * indent}{USER_ATTRIBUTES_KEY}:",
+        *(f"{' ' * (indent + 2)}{_scalar(target)}: {_scalar(source)}" for target, source in mappings.items()),
+    ]
+
+
+def render_scim_block(mappings: Mapping[str, str]) -> list[str]:
+    """A new `scim` object holding only `mappings`, as it is written into the `config:` mapping."""
+    return [f"  {SCIM_KEY}:", *_user_attribute_lines(mappings, 4)] if mappings else []
+
+
 def _top_level(line: str) -> bool:
     return bool(line) and not line[0].isspace() and not line.startswith("#")
 
@@ -560,9 +572,7 @@ def replace_user_attributes(text: str, mappings: Mapping[str, str]) -> str:
     scim = next((i for i in range(start + 1, end) if re.match(rf"^  {re.escape(SCIM_KEY)}\s*:", lines[i])), None)
     if scim is None:
         last = max((i for i in range(start + 1, end) if lines[i].startswith(" ") and lines[i].strip()), default=start)
-        block = [f"  {SCIM_KEY}:", f"    {USER_ATTRIBUTES_KEY}:"]
-        block += [f"      {_scalar(target)}: {_scalar(source)}" for target, source in mappings.items()]
-        return "\n".join([*lines[: last + 1], *block, *lines[last + 1 :]]) + "\n"
+        return "\n".join([*lines[: last + 1], *render_scim_block(mappings), *lines[last + 1 :]]) + "\n"
     if not re.match(rf"^  {re.escape(SCIM_KEY)}\s*:\s*(#.*)?$", lines[scim]):
         raise WriteError(f"{SCIM_KEY} is written in flow style; write it as a block mapping to add userAttributes")
     children = scim + 1
@@ -583,8 +593,7 @@ def replace_user_attributes(text: str, mappings: Mapping[str, str]) -> str:
     trailing: list[str] = []
     while kept and not kept[-1].strip():
         trailing.insert(0, kept.pop())
-    block = [f"{' ' * inner}{USER_ATTRIBUTES_KEY}:"]
-    block += [f"{' ' * (inner + 2)}{_scalar(target)}: {_scalar(source)}" for target, source in mappings.items()]
+    block = _user_attribute_lines(mappings, inner)
     return "\n".join([*lines[: scim + 1], *kept, *block, *trailing, *lines[children:]]) + "\n"
 
 
@@ -652,18 +661,15 @@ def as_text(result: Discovery, path: str, written: bool) -> str:
     lines += [f"  note: {note}" for note in result.mapping_notes]
     lines.append("")
     block = render_block(result.adopt)
-    mappings = [f"    {_scalar(target)}: {_scalar(source)}" for target, source in result.user_attributes.items()]
+    scim = render_scim_block(result.user_attributes)
     if written:
         lines.append(
             f"Written to {path} (validated): {len(result.adopt)} adopt entries, "
             f"{len(result.user_attributes)} scim.userAttributes entries. Review the diff in a PR."
         )
-    elif block or mappings:
+    elif block or scim:
         lines.append(f"Dry run: nothing written. With --write this goes into {path}:")
-        lines += block[1:]
-        lines += (
-            [f"  {SCIM_KEY}:", f"    {USER_ATTRIBUTES_KEY}:"] + [f"  {line}" for line in mappings] if mappings else []
-        )
+        lines += block[1:] + scim
     else:
         lines.append("Dry run: nothing written. Nothing was found, so there is no adopt block to write.")
     return "\n".join(lines)
@@ -705,9 +711,7 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
     result = Discovery(stack, settings.cloudflare_account_id)
-    async with httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
-    ) as http:
+    async with endpoints.http_client(runtime.transport) as http:
         await sign_in(graph_token, endpoints, runtime.environ)
         discoverer = Discoverer(
             settings,

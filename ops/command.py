@@ -12,23 +12,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple, TextIO
-from urllib.parse import urlsplit
 
 import httpx
 
 from config.settings import Settings
 from config.stack_files import ROOT
 from ops import needs
-from ops.clients import CredentialToken, Secret, SyncTokenCredential, network_cause, quoted, scrub, unreachable_text
+from ops.clients import Secret, SyncTokenCredential
 from ops.credentials import (
-    LOGIN_URL_ENV,
     CredentialsError,
     Endpoints,
     cloudflare_token,
     endpoints_from_env,
     entra_credential,
-    signs_in_with_azure_cli,
 )
+from ops.sign_in import CannotRunError
 
 DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
 
@@ -43,14 +41,6 @@ class Runtime:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     root: Path = ROOT
     transport: httpx.AsyncBaseTransport | None = None
-
-
-class CannotRunError(Exception):
-    """The command cannot start or go on; each problem says what to fix."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class Prerequisites(NamedTuple):
@@ -73,47 +63,10 @@ def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
         credential = (
             runtime.credential if runtime.credential is not None else entra_credential(endpoints, runtime.environ)
         )
-        token = cloudflare_token(runtime.environ)
+        token = cloudflare_token(runtime.environ, needs.COMMANDS[command].cloudflare_permission)
     except CredentialsError as error:
         raise CannotRunError(error.problems) from None
     return Prerequisites(settings, endpoints, credential, token)
-
-
-# The sign-in secrets a failed sign-in's text could quote, scrubbed before it is shown.
-SIGN_IN_SECRET_VARIABLES = (
-    "ARM_CLIENT_SECRET",
-    "ARM_CLIENT_CERTIFICATE_PASSWORD",
-    "ARM_OIDC_TOKEN",
-    "ARM_OIDC_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-)
-
-
-async def sign_in(token: CredentialToken, endpoints: Endpoints, environ: Mapping[str, str]) -> None:
-    """Get the first Entra token, turning a failure into one scrubbed line that names the fix."""
-    try:
-        await token()
-    except Exception as error:
-        raise CannotRunError([sign_in_problem(error, endpoints, environ)]) from None
-
-
-def sign_in_problem(error: BaseException, endpoints: Endpoints, environ: Mapping[str, str]) -> str:
-    """What a failed Entra sign-in means: a host that cannot be reached, a login URL override that
-    does not answer as Entra, or credentials to renew."""
-    secrets = [environ.get(name, "") for name in SIGN_IN_SECRET_VARIABLES]
-    network = network_cause(error)
-    if network is not None:
-        host = urlsplit(endpoints.login_url).netloc
-        return scrub(f"Entra sign-in failed: {unreachable_text(host, *network)}", secrets)
-    # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
-    first = quoted(str(error), secrets) or type(error).__name__
-    if endpoints.login_url_overridden:
-        hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
-    elif signs_in_with_azure_cli(environ):
-        hint = "run 'az login --allow-no-subscriptions' again"
-    else:
-        hint = "check the ARM_* variables, docs/verify.md, Environment variables"
-    return f"Entra sign-in failed: {first} ({hint})"
 
 
 def report_problems(

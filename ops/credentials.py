@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import httpx
 
-from ops.clients import CA_BUNDLE_ENV, Secret
+from ops.clients import CA_BUNDLE_ENV, DEFAULT_TIMEOUT, Secret
 
 GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
 LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
@@ -45,7 +45,7 @@ AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-az
 AZURE_CLI_TIMEOUT_SECONDS: Final = 30
 
 # azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
-# print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
+# print on stderr; the commands report the failure themselves, scrubbed (ops.sign_in.sign_in).
 _AZURE_IDENTITY_LOG = logging.getLogger("azure.identity")
 _AZURE_IDENTITY_LOG.addHandler(logging.NullHandler())
 _AZURE_IDENTITY_LOG.propagate = False
@@ -90,6 +90,11 @@ class Endpoints:
         """httpx's `verify=`: the CA bundle when one is set, else the default trust store."""
         return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
 
+    def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        """The HTTP client of every Graph, Entra and Cloudflare call (the commands' and the attribute
+        mappings provider's), trusting what `tls_verify` trusts; `transport` is for tests."""
+        return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, verify=self.tls_verify())
+
     def trust_options(self) -> dict[str, Any]:
         """azure-identity's keyword for the CA bundle (azure-core's `connection_verify`)."""
         return {"connection_verify": self.ca_bundle} if self.ca_bundle else {}
@@ -129,18 +134,12 @@ def endpoints_from_env(environ: Mapping[str, str] = os.environ) -> Endpoints:
     )
 
 
-def cloudflare_token(environ: Mapping[str, str] = os.environ) -> Secret:
+def cloudflare_token(environ: Mapping[str, str], permission: str) -> Secret:
+    """The Cloudflare API token; missing, the problem names `permission`, what the command needs."""
     token = _env(environ, CLOUDFLARE_TOKEN_ENV)
     if not token:
-        raise CredentialsError([_cloudflare_missing()])
+        raise CredentialsError([f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with {permission}"])
     return Secret(token)
-
-
-def _cloudflare_missing() -> str:
-    return (
-        f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with 'Access: Organizations, Identity Providers, "
-        "and Groups Read' (docs/verify.md, Permissions)"
-    )
 
 
 def github_oidc_assertion(

@@ -19,13 +19,14 @@ from typing import Final, NamedTuple
 from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import ROOT, StackFileError, read_stack_file, stack_file
 from ops.credentials import (
-    CLOUDFLARE_TOKEN_ENV,
     CredentialsError,
     azure_cli_sign_in_problems,
+    cloudflare_token,
     endpoints_from_env,
     entra_credential,
     signs_in_with_azure_cli,
 )
+from ops.permissions import CLOUDFLARE_ACCESS_READ, CLOUDFLARE_ACCESS_WRITE
 from ops.stack_outputs import backend_env
 
 
@@ -45,7 +46,7 @@ class Command(NamedTuple):
 
 _DEPLOY: Final = Command(
     frozenset(Need),
-    "'Access: Organizations, Identity Providers, and Groups Write' (README.md, Prerequisites)",
+    f"'{CLOUDFLARE_ACCESS_WRITE}' (README.md, Prerequisites)",
 )
 # verify reads the stack's outputs and its client secret with `pulumi stack output` and
 # `pulumi stack export --show-secrets` (ops/stack_outputs.py), so it needs the CLI and the
@@ -57,11 +58,11 @@ COMMANDS: Final[Mapping[str, Command]] = {
     "rotate-now": _DEPLOY,
     "verify": Command(
         frozenset(Need),
-        "'Access: Organizations, Identity Providers, and Groups Read' (docs/verify.md, Permissions)",
+        f"'{CLOUDFLARE_ACCESS_READ}' (docs/verify.md, Permissions)",
     ),
     "adopt": Command(
         frozenset({Need.CLOUDFLARE_TOKEN, Need.ENTRA}),
-        "'Access: Organizations, Identity Providers, and Groups Read' (docs/adopt.md, Before you start)",
+        f"'{CLOUDFLARE_ACCESS_READ}' (docs/adopt.md, Before you start)",
     ),
 }
 
@@ -117,8 +118,11 @@ def check(
     except StackFileError as error:
         problems.append(str(error))
     needs, cloudflare_permission = COMMANDS[command]
-    if Need.CLOUDFLARE_TOKEN in needs and not (environ.get(CLOUDFLARE_TOKEN_ENV) or "").strip():
-        problems.append(f"{CLOUDFLARE_TOKEN_ENV}: a Cloudflare API token with {cloudflare_permission}")
+    if Need.CLOUDFLARE_TOKEN in needs:
+        try:
+            cloudflare_token(environ, cloudflare_permission)
+        except CredentialsError as error:
+            problems += error.problems
     if Need.ENTRA in needs and not entra_provided:
         try:
             entra_credential(endpoints_from_env(environ), environ)

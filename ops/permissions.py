@@ -79,13 +79,15 @@ SYNCHRONIZATION_READWRITE: Final = Permission(
     "Test Connection (validateCredentials); with --repair, restart a quarantined job; with --canary, "
     "provision the canary on demand (provisionOnDemand)",
 )
+# The token permission that deploys the login method and the Access groups (README.md, Prerequisites).
+CLOUDFLARE_ACCESS_WRITE: Final = "Access: Organizations, Identity Providers, and Groups Write"
 # Source: Cloudflare API reference, "Accepted Permissions" of the identity provider, SCIM view and
 # Access group endpoints: the Read permission or the Write one.
 CLOUDFLARE_ACCESS_READ: Final = Permission(
     "Cloudflare",
     "Access: Organizations, Identity Providers, and Groups Read",
     "read the login method, what it received over SCIM, and the Access groups",
-    also_accepted=("Access: Organizations, Identity Providers, and Groups Write",),
+    also_accepted=(CLOUDFLARE_ACCESS_WRITE,),
 )
 
 # Source: Graph v1.0 "Get user" and "List users": application permission User.Read.All least

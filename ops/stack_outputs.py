@@ -103,21 +103,29 @@ class StackOutputs:
         )
 
 
+def client_secret_resource(export: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The login app's client secret in a `stack export` document (verify reads its value,
+    `make rotate-now` replaces it by its URN); None before the first deployment."""
+    resources = (export.get("deployment") or {}).get("resources") or []
+    return next(
+        (
+            resource
+            for resource in resources
+            if resource.get("type") == CLIENT_SECRET_TYPE
+            and str(resource.get("urn", "")).endswith(CLIENT_SECRET_URN_SUFFIX)
+        ),
+        None,
+    )
+
+
 def client_secret_from_export(stack: str, export: Mapping[str, Any]) -> Secret:
     """The login app's client secret from a `stack export --show-secrets` document."""
-    resources = (export.get("deployment") or {}).get("resources") or []
-    for resource in resources:
-        if resource.get("type") == CLIENT_SECRET_TYPE and str(resource.get("urn", "")).endswith(
-            CLIENT_SECRET_URN_SUFFIX
-        ):
-            value = (resource.get("outputs") or {}).get("value")
-            if isinstance(value, dict) and PULUMI_SECRET_SIGNATURE in value:
-                if "plaintext" not in value:
-                    break  # still encrypted: the export was not run with --show-secrets
-                value = json.loads(value["plaintext"])
-            if isinstance(value, str) and value:
-                return Secret(value)
-            break
+    value = ((client_secret_resource(export) or {}).get("outputs") or {}).get("value")
+    if isinstance(value, dict) and PULUMI_SECRET_SIGNATURE in value:
+        # Without plaintext it is still encrypted: the export was not run with --show-secrets.
+        value = json.loads(value["plaintext"]) if "plaintext" in value else None
+    if isinstance(value, str) and value:
+        return Secret(value)
     raise StackError(
         f"stack {stack} holds no readable client secret for the login app: deploy it with 'make up STACK={stack}'"
     )
@@ -128,28 +136,20 @@ def secret_values_from_export(export: Mapping[str, Any]) -> list[str]:
     credentials): what no message may quote, whichever service echoes it."""
     found: list[str] = []
 
-    def walk(value: Any) -> None:
+    def walk(value: Any, secret: bool) -> None:
         if isinstance(value, dict):
-            if PULUMI_SECRET_SIGNATURE in value and isinstance(value.get("plaintext"), str):
-                walk_plain(json.loads(value["plaintext"]))
+            if not secret and PULUMI_SECRET_SIGNATURE in value and isinstance(value.get("plaintext"), str):
+                walk(json.loads(value["plaintext"]), True)
                 return
             for item in value.values():
-                walk(item)
+                walk(item, secret)
         elif isinstance(value, list):
             for item in value:
-                walk(item)
-
-    def walk_plain(value: Any) -> None:
-        if isinstance(value, str) and value:
+                walk(item, secret)
+        elif secret and isinstance(value, str) and value:
             found.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk_plain(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk_plain(item)
 
-    walk((export.get("deployment") or {}).get("resources") or [])
+    walk((export.get("deployment") or {}).get("resources") or [], False)
     return found
 
 

@@ -27,8 +27,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, TextIO
 
-import httpx
-
 from components import attribute_mappings
 from components.constants import (
     CLOUDFLARE_AZURE_AD_TYPE,
@@ -40,7 +38,6 @@ from config.settings import GroupRef, Settings
 from ops import needs, permissions
 from ops.canary import Canary, UnknownUserError, canary_subject
 from ops.clients import (
-    DEFAULT_TIMEOUT,
     ApiError,
     CloudflareClient,
     CredentialToken,
@@ -55,7 +52,8 @@ from ops.clients import (
     quoted,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
 EXIT_OK: Final = 0
@@ -415,12 +413,16 @@ class Verification:
             raise MissingOutputError("scimServicePrincipalObjectId")
         return self.outputs.scim_service_principal_object_id
 
-    def quote(self, text: str | None) -> str:
-        """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
+    def secrets(self) -> list[str]:
+        """Every secret value this run knows: the stack's and the tokens the clients have used."""
         known = [self.client_secret.reveal(), *self.stack_secrets]
         for client in (self.clients.graph, self.clients.cloudflare):
             known += client.token.known_values() if client.token is not None else []
-        return quoted(text or "", known)
+        return known
+
+    def quote(self, text: str | None) -> str:
+        """Text a service wrote into an answer (a job's error), scrubbed and then shortened."""
+        return quoted(text or "", self.secrets())
 
     def _group_object_id(self, ref: GroupRef) -> str | None:
         return self.outputs.group_object_ids.get(ref.text) or ref.object_id
@@ -946,9 +948,7 @@ async def verify(
         raise CannotRunError([f"--canary needs SCIM provisioning: stack {stack} has scim.enabled: false"])
     graph_token = CredentialToken(credential, endpoints.graph_scope)
     retry = RetryPolicy(sleep=runtime.sleep)
-    async with httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT, transport=runtime.transport, verify=endpoints.tls_verify()
-    ) as http:
+    async with endpoints.http_client(runtime.transport) as http:
         # Signing in and reading the stack are independent: do both at once, and let both finish
         # (an abandoned `pulumi` subprocess would hold up the event loop's shutdown).
         stack_read, signed_in = await asyncio.gather(
@@ -984,9 +984,6 @@ async def verify(
             stack_secrets=stack_secrets,
         )
 
-        def secrets() -> list[str]:
-            return [client_secret.reveal(), *stack_secrets, cloudflare_secret.reveal(), *graph_token.known_values()]
-
         canary = None
         if canary_user:
             missing = [
@@ -1008,7 +1005,7 @@ async def verify(
                 f"{verification._idp_path()}/scim/users",
                 settings.email_claim_name,
                 settings.scim.scope == "all",
-                lambda line: print(scrub(line, secrets()), file=progress),
+                lambda line: print(scrub(line, verification.secrets()), file=progress),
                 runtime.sleep,
             )
         checks, found = await asyncio.gather(
@@ -1026,7 +1023,7 @@ async def verify(
         f"team {outputs.team_domain}"
     )
     report = Report(stack, header, tuple(checks), canary.detail if canary else None, tuple(verification.unreachable))
-    return report, secrets()
+    return report, verification.secrets()
 
 
 def argument_parser() -> argparse.ArgumentParser:

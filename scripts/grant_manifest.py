@@ -31,18 +31,21 @@ from components.constants import (  # noqa: E402
     MICROSOFT_GRAPH_APP_ID,
     NON_GALLERY_TEMPLATE_ID,
     PRODUCTION_SECRET_LIFETIME_DAYS,
+    callback_url,
+    team_domain,
 )
 from components.group_names import GroupRef  # noqa: E402
-from components.identity_provider import callback_url, team_domain  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings, split_namespaces  # noqa: E402
 from config.stack_files import StackFileError, find_stack_files, read_stack_config  # noqa: E402
 from ops.permissions import (  # noqa: E402
     APPLICATION_READ,
     CLOUDFLARE_ACCESS_READ,
+    CLOUDFLARE_ACCESS_WRITE,
     DIRECTORY_READ,
     GROUP_READ,
     MEMBERSHIP_READ,
     SYNCHRONIZATION_READ,
+    SYNCHRONIZATION_READWRITE,
 )
 
 MANIFESTS_DIR = "manifests"
@@ -67,9 +70,9 @@ DEPLOYER_GRAPH_PERMISSIONS = {
     "DelegatedPermissionGrant.ReadWrite.All": "the tenant-wide consent for the login app's scopes; "
     "make verify's read of that consent",
     "AppRoleAssignment.ReadWrite.All": "assign the groups to the login and SCIM apps",
-    "Synchronization.ReadWrite.All": "the SCIM provisioning job, its credentials and its attribute mappings; "
+    SYNCHRONIZATION_READWRITE.name: "the SCIM provisioning job, its credentials and its attribute mappings; "
     "make verify's job checks, Test Connection and the canary's provision on demand",
-    "Group.Read.All": "resolve groups named by display name",
+    GROUP_READ.name: "resolve groups named by display name",
 }
 # The canary reads what none of those covers: another user's memberOf (and the user lookup,
 # which Directory.Read.All covers too).
@@ -97,7 +100,7 @@ PREVIEW_MAPPINGS_GRAPH_PERMISSIONS = {
     SYNCHRONIZATION_READ.name: "read the provisioning job's schema, so the preview shows attribute mappings "
     "edited outside the stack (while this stack sets scim.userAttributes)",
 }
-CLOUDFLARE_WRITE_TOKEN = "Access: Organizations, Identity Providers, and Groups Write"
+CLOUDFLARE_WRITE_TOKEN = CLOUDFLARE_ACCESS_WRITE
 CLOUDFLARE_READ_TOKEN = CLOUDFLARE_ACCESS_READ.name
 
 

@@ -113,13 +113,12 @@ case "$action" in
       fail "cannot read the state of stack $stack ('pulumi stack export' failed, its message is above): check PULUMI_BACKEND_URL and the passphrase"
     urn=$(printf '%s' "$state" | "$python" -c '
 import json, sys
-from ops.stack_outputs import CLIENT_SECRET_TYPE, CLIENT_SECRET_URN_SUFFIX
+from ops.stack_outputs import client_secret_resource
 try:
-    resources = json.load(sys.stdin).get("deployment", {}).get("resources") or []
+    resource = client_secret_resource(json.load(sys.stdin))
 except (ValueError, AttributeError):
     sys.exit(2)
-print(next((r["urn"] for r in resources
-            if r.get("type") == CLIENT_SECRET_TYPE and r.get("urn", "").endswith(CLIENT_SECRET_URN_SUFFIX)), ""))
+print((resource or {}).get("urn", ""))
 ') || fail "'pulumi stack export --stack $stack' printed something that is not a stack export"
     [ -n "$urn" ] || fail "stack $stack has no client secret yet: deploy it first with 'make up STACK=$stack'"
     # Replacement creates the new secret, points Cloudflare at it, then deletes the old one.

@@ -38,6 +38,7 @@ from verify_fakes import (
     _cloudflare_error,
     _cloudflare_ok,
     _graph_error,
+    _graph_page,
 )
 
 # A person whose mail differs from their UPN, so the email claim decides what Access sees.
@@ -178,14 +179,8 @@ class CanaryTenant(FakeTenant):
         found = self._person(key)
         if found is None:
             return _graph_error(404, "Request_ResourceNotFound", f"Resource '{unquote(key)}' does not exist.")
-        groups = self.member_of.get(found["id"], [])
-        skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
-        body: dict[str, Any] = {
-            "value": [{"@odata.type": "#microsoft.graph.group", "id": g} for g in groups[skip : skip + self.page_size]]
-        }
-        if skip + self.page_size < len(groups):
-            body["@odata.nextLink"] = f"{GRAPH}/users/{found['id']}/memberOf?$skiptoken={skip + self.page_size}"
-        return httpx.Response(200, json=body)
+        groups = [{"@odata.type": "#microsoft.graph.group", "id": g} for g in self.member_of.get(found["id"], [])]
+        return _graph_page(request, groups, self.page_size, f"{GRAPH}/users/{found['id']}/memberOf")
 
     # --- Microsoft Graph: the job's schema and provisionOnDemand ------------------------------------
 
@@ -236,11 +231,7 @@ class CanaryTenant(FakeTenant):
         recent = [t for t in self.provision_calls if now - t < RATE_LIMIT_WINDOW_SECONDS]
         if len(recent) >= RATE_LIMIT_CALLS:
             wait = math.ceil(RATE_LIMIT_WINDOW_SECONDS - (now - min(recent)))
-            return httpx.Response(
-                429,
-                headers={"Retry-After": str(wait)},
-                json={"error": {"code": "TooManyRequests", "message": "Too many requests."}},
-            )
+            return _graph_error(429, "TooManyRequests", "Too many requests.", {"Retry-After": str(wait)})
         self.provision_calls.append(now)
         problem, found = self._malformed(request)
         if found is None:

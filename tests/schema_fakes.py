@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import respx
-from verify_fakes import GRAPH, GRAPH_TOKEN, JOB_ID, SCIM_SP_ID
+from verify_fakes import GRAPH, GRAPH_TOKEN, JOB_ID, SCIM_SP_ID, _graph_error
 
 JOB_PATH = f"/servicePrincipals/{SCIM_SP_ID}/synchronization/jobs/{JOB_ID}"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -317,10 +317,6 @@ def without_user_targets(schema: dict[str, Any], targets: set[str]) -> str:
                     item for item in object_mapping["attributeMappings"] if item["targetAttributeName"] not in targets
                 ]
     return json.dumps(trimmed)
-
-
-def _graph_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, headers=headers, json={"error": {"code": code, "message": message}})
 
 
 class _ParseError(Exception):

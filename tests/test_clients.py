@@ -16,7 +16,7 @@ from azure.identity import (
     ClientSecretCredential,
     ManagedIdentityCredential,
 )
-from entra_https_fake import Certificates, FakeEntraLogin, free_port, make_certificates, serve
+from entra_https_fake import Certificates, FakeEntraLogin, free_port, serve
 
 from ops import permissions
 from ops.clients import (
@@ -199,11 +199,6 @@ def test_a_refused_connection_to_a_real_port_is_named() -> None:
     with pytest.raises(NetworkError) as caught:
         run(call)
     assert (caught.value.host, caught.value.cause) == (f"127.0.0.1:{port}", NetworkCause.CONNECT)
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("tls"))
 
 
 def test_an_untrusted_certificate_is_named_once_and_never_retried(certificates: Certificates) -> None:

@@ -28,13 +28,8 @@ from harness import (
     run_program,
 )
 
-from components.identity_provider import (
-    IdentityProvider,
-    IdentityProviderArgs,
-    ScimOptions,
-    callback_url,
-    team_domain,
-)
+from components.constants import callback_url, team_domain
+from components.identity_provider import IdentityProvider, IdentityProviderArgs, ScimOptions
 
 # The login app's credentials, passed plain: the component must make the secret a secret itself.
 ARGS = IdentityProviderArgs(

@@ -6,24 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness import minimal_config, write_stack_file
 
-from ops.command import sign_in_problem
 from ops.credentials import endpoints_from_env
 from ops.needs import COMMANDS, Need, check, passphrase_needed
+from ops.sign_in import sign_in_problem
 
-STACK_FILE = (
-    "config:\n"
-    "  entra-cloudflare:cloudflareAccountId: 0123456789abcdef0123456789abcdef\n"
-    "  entra-cloudflare:teamName: acme-test\n"
-    "  entra-cloudflare:signInGroups: [Engineering]\n"
-)
 MANAGED_IDENTITY = {"CLOUDFLARE_API_TOKEN": "t", "ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "PATH": "/nonexistent"}
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "stacks").mkdir()
-    (tmp_path / "stacks" / "Pulumi.qa.yaml").write_text(STACK_FILE)
+    write_stack_file(tmp_path, "qa", minimal_config())
     return tmp_path
 
 
@@ -71,7 +65,7 @@ def test_a_secret_without_its_tenant_is_refused_before_anything_runs(root: Path)
 
 
 def test_bad_config_and_missing_pieces_come_in_one_list(root: Path) -> None:
-    (root / "stacks" / "Pulumi.qa.yaml").write_text(STACK_FILE.replace("acme-test", "Not A Team!"))
+    write_stack_file(root, "qa", minimal_config(teamName="Not A Team!"))
     _, problems = check("adopt", "qa", {"PATH": "/nonexistent"}, root)
     assert problems[0].startswith("invalid stack configuration: teamName: got 'Not A Team!'")
     assert problems[1].startswith("CLOUDFLARE_API_TOKEN: a Cloudflare API token with 'Access: Organizations")

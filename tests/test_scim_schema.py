@@ -20,6 +20,7 @@ import dill  # type: ignore[import-untyped]
 import httpx
 import pytest
 import respx
+from entra_https_fake import Certificates, FakeEntraLogin, serve
 from harness import minimal_config, reveal, run_program
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
@@ -27,8 +28,8 @@ from schema_fakes import JOB_PATH, FakeSchemaGraph, attribute, user_mapping_of, 
 from verify_fakes import GRAPH, GRAPH_TOKEN, FakeCredential
 
 from components.attribute_mappings import effective_user_attributes
-from components.scim_schema import AttributeMappingError, AttributeMappingsProvider
-from ops.clients import GraphClient, RetryPolicy, Secret, StaticToken
+from components.scim_schema import AttributeMappingError, AttributeMappingsProvider, graph_session
+from ops.clients import GraphClient, NotFoundError, RetryPolicy, Secret, StaticToken
 
 ROOT = Path(__file__).resolve().parent.parent
 DECLARED = effective_user_attributes({"userName": "mail", "displayName": 'Join(" ", [givenName], [surname])'})
@@ -362,6 +363,35 @@ def test_sign_in_goes_to_the_graph_host_of_arm_environment(monkeypatch: pytest.M
         outs = AttributeMappingsProvider().create(props()).outs
     assert outs is not None and fake.puts
     assert credential.scopes == ("https://graph.microsoft.us/.default",)
+
+
+def test_a_refused_sign_in_is_one_scrubbed_line_that_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "client-secret-value-42"
+    monkeypatch.setenv("ARM_CLIENT_ID", "00000000-0000-0000-0000-000000000001")
+    monkeypatch.setenv("ARM_CLIENT_SECRET", secret)
+    monkeypatch.delenv("ENTRA_CF_LOGIN_URL", raising=False)
+    refused = FakeCredential(error=Exception(f"AADSTS7000215: Invalid client secret provided. Request: {secret}"))
+    monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: refused)
+    with pytest.raises(AttributeMappingError) as caught:
+        graph_session(lambda graph: graph.get(f"{JOB_PATH}/schema", permission="Synchronization.Read.All"))
+    assert str(caught.value) == (
+        "Entra sign-in failed: AADSTS7000215: Invalid client secret provided. Request: *** "
+        "(check the ARM_* variables, docs/verify.md, Environment variables)"
+    )
+
+
+def test_the_provider_trusts_the_ca_bundle_as_the_ops_commands_do(
+    monkeypatch: pytest.MonkeyPatch, certificates: Certificates
+) -> None:
+    # A real TLS server whose CA only ENTRA_CF_CA_BUNDLE names: an untrusted certificate would end
+    # in a NetworkError; Graph's answer (a 404 from the fake) shows the handshake passed.
+    monkeypatch.setattr("ops.credentials.entra_credential", lambda endpoints, environ: FakeCredential())
+    monkeypatch.setenv("ENTRA_CF_CA_BUNDLE", str(certificates.ca_file))
+    with serve(certificates, FakeEntraLogin()) as fake:
+        monkeypatch.setenv("ENTRA_CF_GRAPH_URL", f"https://127.0.0.1:{fake.port}/v1.0")
+        with pytest.raises(NotFoundError):
+            graph_session(lambda graph: graph.get(f"{JOB_PATH}/schema", permission="Synchronization.Read.All"))
+    assert fake.count(f"/v1.0{JOB_PATH}/schema") == 1
 
 
 def test_the_pickled_provider_loads_in_a_fresh_interpreter_and_holds_no_live_object() -> None:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import respx
 from azure.identity import ClientSecretCredential
-from entra_https_fake import ISSUED_TOKEN, Certificates, FakeEntraLogin, make_certificates, route_to_loopback, serve
+from entra_https_fake import ISSUED_TOKEN, Certificates, FakeEntraLogin, route_to_loopback, serve
 from harness import ACCOUNT_ID, TENANT_ID
 from schema_fakes import FakeSchemaGraph
 from verify_fakes import (
@@ -786,11 +786,6 @@ def test_a_check_that_fails_outranks_an_unreachable_host_in_the_exit_code(tmp_pa
 
 DEPLOYER_ID = "de000000-0000-4000-8000-0000000000de"
 DEPLOYER_SECRET = "FAKE~deployer-secret-0123456789"
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

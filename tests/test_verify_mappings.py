@@ -1,26 +1,15 @@
 """`make verify`'s attribute-mappings check (ops/verify.py, `entra.scim.attribute-mappings`) against
-the fake tenant of tests/verify_fakes.py plus the job schema of tests/schema_fakes.py."""
+the fake tenant of tests/verify_fakes.py (run by tests/test_verify.py's run_verify) plus the job
+schema of tests/schema_fakes.py."""
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 from typing import Any
 
-import respx
 from schema_fakes import FakeSchemaGraph, attribute, default_scim_schema, user_mapping_of
-from verify_fakes import (
-    CLOUDFLARE_TOKEN,
-    STACK_FILE,
-    FakeCredential,
-    FakeTenant,
-    stack_export,
-    stack_outputs,
-    write_project,
-)
-
-from ops.verify import Runtime, main
+from test_verify import run_verify
+from verify_fakes import STACK_FILE
 
 CHECK = "entra.scim.attribute-mappings"
 MAPPINGS = """    userAttributes:
@@ -30,27 +19,10 @@ MAPPINGS = """    userAttributes:
 
 
 def verify(tmp_path: Path, schema: FakeSchemaGraph, stack_file: str = STACK_FILE) -> dict[str, dict[str, Any]]:
-    bin_dir = write_project(tmp_path, outputs=stack_outputs(), export=stack_export())
-    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(stack_file)
-    # verify reads the client secret from the state: it needs the passphrase (empty is one Pulumi accepts).
-    environ = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "CLOUDFLARE_API_TOKEN": CLOUDFLARE_TOKEN,
-        "PULUMI_CONFIG_PASSPHRASE": "",
-    }
-
-    async def sleep(_seconds: float) -> None:
-        return None
-
-    runtime = Runtime(environ=environ, credential=FakeCredential(), sleep=sleep, root=tmp_path)
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with respx.mock(assert_all_called=False) as router:
-        FakeTenant().install(router)
-        schema.install(router)
-        main(["--stack", "dev", "--json"], runtime, stdout, stderr)
-    assert not stderr.getvalue(), stderr.getvalue()
-    return {check["id"]: check for check in json.loads(stdout.getvalue())["checks"]}
+    """Every check of verify on `stack_file`, the job schema answered by `schema`."""
+    result = run_verify(tmp_path, also=schema.install, edit_stack=lambda _text: stack_file)
+    assert not result.stderr, result.stderr
+    return result.checks()
 
 
 def with_mappings() -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import copy_fixture_stacks, fixture_stacks
+from harness import copy_fixture_stacks, fixture_stacks, write_stack_file
 
 from config.settings import load_settings
 from scripts import grant_manifest
@@ -267,16 +267,8 @@ def test_every_pin_is_the_known_commit_of_the_tag_its_label_names() -> None:
 
 def write_stack(root: Path, stack: str, production: bool | None) -> None:
     """A minimal stack file of this test's own: placeholders allowed, `production` as given."""
-    lines = [
-        "config:",
-        "  entra-cloudflare:cloudflareAccountId: <your Cloudflare account ID>",
-        "  entra-cloudflare:signInGroups: [Cloudflare Access Users]",
-    ]
-    if production is not None:
-        lines.append(f"  entra-cloudflare:production: {str(production).lower()}")
-    path = root / "stacks" / f"Pulumi.{stack}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    config = {"cloudflareAccountId": "<your Cloudflare account ID>", "signInGroups": ["Cloudflare Access Users"]}
+    write_stack_file(root, stack, config if production is None else {**config, "production": production})
 
 
 def test_stack_list_sorts_stacks_by_their_production_setting_not_their_name(tmp_path: Path) -> None:

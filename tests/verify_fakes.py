@@ -201,8 +201,18 @@ class FakeCredential:
         return FakeAccessToken(self.token, int(time.time()) + 3600)
 
 
-def _graph_error(status: int, code: str, message: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"code": code, "message": message}})
+def _graph_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, headers=headers, json={"error": {"code": code, "message": message}})
+
+
+def _graph_page(request: httpx.Request, items: list[Any], page_size: int, link: str) -> httpx.Response:
+    """The page of `items` that the request's `$skiptoken` asks for, with Graph's nextLink to `link`
+    while more follow."""
+    skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
+    body: dict[str, Any] = {"value": items[skip : skip + page_size]}
+    if skip + page_size < len(items):
+        body["@odata.nextLink"] = f"{link}?$skiptoken={skip + page_size}"
+    return httpx.Response(200, json=body)
 
 
 def _cloudflare_error(status: int, code: int, message: str) -> httpx.Response:
@@ -397,12 +407,8 @@ class FakeTenant:
                 return denied
             if base.endswith(f"'{CLIENT_ID}')") and not self.app_exists:
                 return _graph_error(404, "Request_ResourceNotFound", f"Resource '{CLIENT_ID}' does not exist.")
-            skip = int(parse_qs(request.url.query.decode()).get("$skiptoken", ["0"])[0])
-            page = principals[skip : skip + self.page_size]
-            body: dict[str, Any] = {"value": [self.assignment(p) for p in page]}
-            if skip + self.page_size < len(principals):
-                body["@odata.nextLink"] = f"{GRAPH}{base}/appRoleAssignedTo?$skiptoken={skip + self.page_size}"
-            return httpx.Response(200, json=body)
+            assignments = [self.assignment(p) for p in principals]
+            return _graph_page(request, assignments, self.page_size, f"{GRAPH}{base}/appRoleAssignedTo")
 
         return handler
 

@@ -228,7 +228,7 @@ def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
     result = project.run("up", "staging", **READY)
     assert result.returncode == 2
-    assert "no stack file stacks/Pulumi.staging.yaml (committed stacks: qa)" in result.stderr
+    assert "no stack file stacks/Pulumi.staging.yaml (stack files found for: qa)" in result.stderr
     assert project.log("pulumi") == [] and project.log("make") == []
 
 

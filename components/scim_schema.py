@@ -67,8 +67,8 @@ def graph_session(work: Callable[[Graph], Awaitable[T]]) -> T:
     and a program that never calls the provider does not pay for the import.
     """
     from ops.clients import CredentialToken, GraphClient
-    from ops.command import CannotRunError, sign_in
     from ops.credentials import CredentialsError, endpoints_from_env, entra_credential
+    from ops.sign_in import CannotRunError, sign_in
 
     try:
         endpoints = endpoints_from_env(os.environ)

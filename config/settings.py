@@ -625,7 +625,7 @@ def load_settings(
     if values["assignment_required"] and not values["sign_in_groups"] and "signInGroups" not in read.reported:
         read.fail(
             "signInGroups",
-            [],
+            MISSING if raw.get("signInGroups") is None else [],
             "at least one group while assignmentRequired is true, or nobody but Global "
             "Administrators could sign in (or set assignmentRequired: false)",
         )
@@ -717,7 +717,7 @@ def _scim(read: _Reader, raw: Any, sign_in_groups: tuple[GroupRef, ...], stack: 
     ):
         read.fail(
             "scim.groups",
-            raw_groups if raw_groups is not None else [],
+            raw_groups if raw_groups is not None else MISSING,
             "at least one group to provision while SCIM is enabled with scope assigned (it syncs only "
             "assigned groups, so nothing would reach Cloudflare), or scim.scope: all, or scim.enabled: false",
         )

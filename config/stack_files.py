@@ -91,7 +91,7 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     if stack not in stacks:
         raise NoStackFileError(
             f"there is no stack file {STACK_CONFIG_DIR}/Pulumi.{stack}.yaml "
-            f"(committed stacks: {', '.join(sorted(stacks)) or 'none'})"
+            f"(stack files found for: {', '.join(sorted(stacks)) or 'none'})"
         )
     return stacks[stack]
 

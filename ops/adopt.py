@@ -56,7 +56,8 @@ from ops.clients import (
     odata_string,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 
 EXIT_OK: Final = 0
 EXIT_AMBIGUOUS: Final = 1
@@ -729,7 +730,7 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     return result, [cloudflare_secret.reveal(), *graph_token.known_values()]
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ops.adopt",
         description="Find a setup made by hand in Entra and Cloudflare and record it as the stack's "
@@ -749,7 +750,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = argument_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

@@ -18,15 +18,15 @@ import httpx
 from config.settings import Settings
 from config.stack_files import ROOT
 from ops import needs
-from ops.clients import CredentialToken, Secret, SyncTokenCredential
+from ops.clients import Secret, SyncTokenCredential
 from ops.credentials import (
     CredentialsError,
     Endpoints,
     cloudflare_token,
     endpoints_from_env,
     entra_credential,
-    sign_in_problem,
 )
+from ops.sign_in import CannotRunError
 
 DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
 
@@ -41,14 +41,6 @@ class Runtime:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     root: Path = ROOT
     transport: httpx.AsyncBaseTransport | None = None
-
-
-class CannotRunError(Exception):
-    """The command cannot start or go on; each problem says what to fix."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class Prerequisites(NamedTuple):
@@ -75,14 +67,6 @@ def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
     except CredentialsError as error:
         raise CannotRunError(error.problems) from None
     return Prerequisites(settings, endpoints, credential, token)
-
-
-async def sign_in(token: CredentialToken, endpoints: Endpoints, environ: Mapping[str, str]) -> None:
-    """Get the first Entra token, turning a failure into one scrubbed line that names the fix."""
-    try:
-        await token()
-    except Exception as error:
-        raise CannotRunError([sign_in_problem(error, endpoints, environ)]) from None
 
 
 def report_problems(

@@ -24,11 +24,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 
-from ops.clients import CA_BUNDLE_ENV, DEFAULT_TIMEOUT, Secret, network_cause, quoted, scrub, unreachable_text
+from ops.clients import CA_BUNDLE_ENV, DEFAULT_TIMEOUT, Secret
 
 GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
 LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
@@ -46,7 +45,7 @@ AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-az
 AZURE_CLI_TIMEOUT_SECONDS: Final = 30
 
 # azure-identity logs each failed sign-in with the service's unscrubbed text, which Python would
-# print on stderr; the commands report the failure themselves, scrubbed (ops.command.sign_in).
+# print on stderr; the commands report the failure themselves, scrubbed (ops.sign_in.sign_in).
 _AZURE_IDENTITY_LOG = logging.getLogger("azure.identity")
 _AZURE_IDENTITY_LOG.addHandler(logging.NullHandler())
 _AZURE_IDENTITY_LOG.propagate = False
@@ -273,33 +272,3 @@ def azure_cli_sign_in_problems(environ: Mapping[str, str] = os.environ) -> list[
         "Application Administrator, or set ARM_CLIENT_ID and ARM_TENANT_ID for a service principal "
         "(README.md, Prerequisites)"
     ]
-
-
-# The sign-in secrets a failed sign-in's text could quote, scrubbed before it is shown.
-SIGN_IN_SECRET_VARIABLES = (
-    "ARM_CLIENT_SECRET",
-    "ARM_CLIENT_CERTIFICATE_PASSWORD",
-    "ARM_OIDC_TOKEN",
-    "ARM_OIDC_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-)
-
-
-def sign_in_problem(error: BaseException, endpoints: Endpoints, environ: Mapping[str, str]) -> str:
-    """What a failed Entra sign-in means: a host that cannot be reached, a login URL override that
-    does not answer as Entra, or credentials to renew."""
-    secrets = [environ.get(name, "") for name in SIGN_IN_SECRET_VARIABLES]
-    network = network_cause(error)
-    if network is not None:
-        host = urlsplit(endpoints.login_url).netloc
-        return scrub(f"Entra sign-in failed: {unreachable_text(host, *network)}", secrets)
-    # azure-identity raises its own ClientAuthenticationError family; its text names the fix.
-    first = quoted(str(error), secrets) or type(error).__name__
-    # The Azure CLI signs in by itself, through its own login host: an overridden URL is not its fix.
-    if signs_in_with_azure_cli(environ):
-        hint = "run 'az login --allow-no-subscriptions' again"
-    elif endpoints.login_url_overridden:
-        hint = f"check that {LOGIN_URL_ENV}={endpoints.login_url} answers as Entra's login endpoint"
-    else:
-        hint = "check the ARM_* variables, docs/verify.md, Environment variables"
-    return f"Entra sign-in failed: {first} ({hint})"

@@ -52,7 +52,8 @@ from ops.clients import (
     quoted,
     scrub,
 )
-from ops.command import CannotRunError, Runtime, prerequisites, report_problems, report_unexpected, sign_in
+from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.sign_in import CannotRunError, sign_in
 from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
 EXIT_OK: Final = 0
@@ -1025,7 +1026,7 @@ async def verify(
     return report, verification.secrets()
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ops.verify",
         description="Check that a deployed stack's sign-in and provisioning work (docs/verify.md).",
@@ -1060,7 +1061,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = argument_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

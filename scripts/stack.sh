@@ -53,9 +53,16 @@ export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 check=(--for "$action" --print production,pulumi-cli)
 case "$action" in
   verify | adopt)
+    # The command's own arguments first, as when it runs directly: --help answers before any
+    # check, and a wrong argument is refused before the checks run.
     for argument in "$@"; do
-      if [ "$argument" = --json ]; then check+=(--json); fi
+      case "$argument" in
+        -h | --help) exec "$python" -m "ops.$action" --stack "$stack" "$@" ;;
+        --json) check+=(--json) ;;
+      esac
     done
+    "$python" -c 'import importlib, sys; importlib.import_module(sys.argv[1]).argument_parser().parse_args(sys.argv[2:])' \
+      "ops.$action" --stack "$stack" "$@" || exit 2
     ;;
 esac
 if ! facts=$("$python" scripts/check_stack.py "${check[@]}" -- "$stack"); then
@@ -87,9 +94,10 @@ esac
 
 # Every preview and deployment runs the security policy pack (policy/), in its own venv, built
 # only now that every check has passed; a production stack with the strict config.
-if ! make -q policy-install 2>/dev/null; then
+# Under make (MAKELEVEL set) a make of its own would announce "Entering directory" around itself.
+if ! make -q --no-print-directory policy-install 2>/dev/null; then
   echo "Building the policy pack's venv (policy/venv), once ..." >&2
-  make -s policy-install >&2
+  make -s --no-print-directory policy-install >&2
 fi
 policy=(--policy-pack policy)
 if [ "$production" = true ]; then policy+=(--policy-pack-config policy/prod-config.json); fi

@@ -6,7 +6,6 @@ import importlib.util
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,6 @@ SCRIPTS = {
     "ops/verify.py": [sys.executable, "-m", "ops.verify"],
     "ops/adopt.py": [sys.executable, "-m", "ops.adopt"],
 }
-# A benchmark runs for a minute; an import and argparse take seconds (scripts/grant_manifest.py
-# imports the Cloudflare SDK, about 5 s), with room for a busy machine.
-FAST_SECONDS = 20
 SKIPPED = shutil.ignore_patterns("venv", ".uv", ".git", "__pycache__", ".*_cache", ".pulumi-*", "node_modules")
 
 
@@ -62,7 +58,6 @@ def test_help_prints_the_usage_exits_0_and_does_nothing_else(script: str, checko
         "PULUMI_BACKEND_URL": f"file://{checkout}/.pulumi-state",
         "VENV_PYTHON": sys.executable,
     }
-    started = time.monotonic()
     result = subprocess.run(
         [*SCRIPTS[script], "--help"],
         cwd=checkout,
@@ -72,11 +67,11 @@ def test_help_prints_the_usage_exits_0_and_does_nothing_else(script: str, checko
         timeout=60,
         check=False,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert result.stdout.lower().startswith("usage:"), result.stdout[:200]
+    # A benchmark or deployment that ran anyway would announce itself on stderr (the timeout only
+    # keeps a hung script from hanging the suite; speed is the benchmarks' business, not a test's).
     assert result.stderr == ""
-    assert elapsed < FAST_SECONDS
     assert snapshot(checkout) == before
     assert not (checkout / ".pulumi-cli").exists() and not (checkout / ".pulumi-state").exists()
 

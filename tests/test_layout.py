@@ -47,3 +47,30 @@ def test_components_hold_only_components_and_their_helpers() -> None:
     # The configuration modules moved to config/ (issue 21); none may come back here.
     names = {path.stem for path in (ROOT / "components").glob("*.py")}
     assert names.isdisjoint({"settings", "stack_yaml", "stack_files", "stack_config"})
+
+
+def project_imports(module: str) -> set[str]:
+    """The project modules `module` imports anywhere in its source, function bodies included."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        found.update(name for name in names if (ROOT / (name.replace(".", "/") + ".py")).is_file())
+    return found
+
+
+def test_components_reach_config_through_no_module() -> None:
+    # The attribute-mappings provider signs in through ops/ when the engine calls it: nothing it
+    # reaches that way, however deep, may read the configuration either.
+    for start in sorted(f"components.{path.stem}" for path in (ROOT / "components").glob("*.py")):
+        seen, todo = set(), [start]
+        while todo:
+            module = todo.pop()
+            if module not in seen:
+                seen.add(module)
+                todo.extend(project_imports(module))
+        assert sorted(name for name in seen if name.startswith("config.")) == [], start

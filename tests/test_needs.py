@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from harness import minimal_config, write_stack_file
 
-from ops.credentials import endpoints_from_env, sign_in_problem
+from ops.credentials import endpoints_from_env
 from ops.needs import COMMANDS, Need, check, passphrase_needed
+from ops.sign_in import sign_in_problem
 
 MANAGED_IDENTITY = {"CLOUDFLARE_API_TOKEN": "t", "ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "PATH": "/nonexistent"}
 

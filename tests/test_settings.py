@@ -239,6 +239,12 @@ def test_assignment_required_with_no_group_is_an_error() -> None:
     assert "assignmentRequired" in problem.expected
 
 
+def test_sign_in_groups_left_out_are_said_to_be_missing() -> None:
+    problem = only_problem(signInGroups=None, scim={"enabled": False})
+    assert (problem.key, problem.value) == ("signInGroups", MISSING)
+    assert str(problem).startswith("signInGroups: missing; expected at least one group")
+
+
 def test_no_groups_allowed_when_assignment_is_not_required() -> None:
     settings = load(signInGroups=[], assignmentRequired=False, scim={"enabled": False})
     assert settings.sign_in_groups == ()
@@ -283,7 +289,7 @@ def test_unknown_identity_update_behavior_is_rejected() -> None:
 
 def test_scim_enabled_with_no_group_to_provision_is_rejected() -> None:
     problem = only_problem(signInGroups=[], assignmentRequired=False)
-    assert problem.key == "scim.groups"
+    assert (problem.key, problem.value) == ("scim.groups", MISSING)
     assert "nothing would reach Cloudflare" in problem.expected
 
 

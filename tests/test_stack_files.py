@@ -58,7 +58,9 @@ def test_other_files_in_the_stacks_folder_are_not_stacks(tmp_path: Path) -> None
 
 def test_a_stack_without_a_file_is_told_apart_from_a_bad_one(tmp_path: Path) -> None:
     stacks_dir(tmp_path, "Pulumi.dev.yaml", "Pulumi.two.yaml")
-    with pytest.raises(NoStackFileError, match=r"no stack file stacks/Pulumi\.qa\.yaml \(committed stacks: dev, two\)"):
+    with pytest.raises(
+        NoStackFileError, match=r"no stack file stacks/Pulumi\.qa\.yaml \(stack files found for: dev, two\)"
+    ):
         stack_file("qa", tmp_path)
     stacks_dir(tmp_path, "Pulumi.two.yml")
     for stack in ("two", "qa"):

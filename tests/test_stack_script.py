@@ -47,6 +47,11 @@ SERVICE_PRINCIPAL = {
 }
 READY = {**TOKEN, **SERVICE_PRINCIPAL, "PULUMI_CONFIG_PASSPHRASE": ""}
 CHECK = "scripts/check_stack.py --for {action} --print production,pulumi-cli -- {stack}"
+# verify and adopt: the module's own argument parser, before the check.
+ARGUMENTS = (
+    "-c import importlib, sys; importlib.import_module(sys.argv[1]).argument_parser().parse_args(sys.argv[2:]) "
+    "ops.{action} --stack {stack}"
+)
 
 
 def executable(path: Path, text: str) -> None:
@@ -223,7 +228,7 @@ def test_unknown_stack_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
     result = project.run("up", "staging", **READY)
     assert result.returncode == 2
-    assert "no stack file stacks/Pulumi.staging.yaml (committed stacks: qa)" in result.stderr
+    assert "no stack file stacks/Pulumi.staging.yaml (stack files found for: qa)" in result.stderr
     assert project.log("pulumi") == [] and project.log("make") == []
 
 
@@ -294,7 +299,7 @@ def test_up_checks_then_builds_the_policy_venv_then_deploys_on_the_local_backend
     result = project.run("up", "qa", "--yes", **READY)
     assert result.returncode == 0, result.stderr
     assert project.log("python") == [CHECK.format(action="up", stack="qa"), "scripts/pulumi_cli.py"]
-    assert project.log("make") == ["-q policy-install", "-s policy-install"]
+    assert project.log("make") == ["-q --no-print-directory policy-install", "-s --no-print-directory policy-install"]
     assert project.log("pulumi") == [
         "stack select --create --non-interactive qa",
         "up --policy-pack policy --stack qa --yes",
@@ -368,6 +373,19 @@ def test_verify_runs_its_module_with_the_pinned_cli(tmp_path: Path) -> None:
     assert project.log("make") == [] and project.log("pulumi") == []
 
 
+@pytest.mark.parametrize("action", ["verify", "adopt"])
+def test_verify_and_adopt_answer_help_and_refuse_a_wrong_argument_before_any_check(tmp_path: Path, action: str) -> None:
+    # Nothing set, and a placeholder in the stack file: the checks would fail, yet they never run.
+    project = Project(tmp_path).stack("qa", "config:\n  entra-cloudflare:cloudflareAccountId: <yours>\n")
+    helped = project.run(action, "qa", "--help", VENV_PYTHON=sys.executable)
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith(f"usage: python -m ops.{action}") and helped.stderr == ""
+    refused = project.run(action, "qa", "--jsn", VENV_PYTHON=sys.executable)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"usage: python -m ops.{action}")
+    assert refused.stderr.endswith("error: unrecognized arguments: --jsn\n")
+
+
 def test_verify_needs_the_state_passphrase(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
     result = project.run("verify", "qa", **TOKEN, **SERVICE_PRINCIPAL)
@@ -382,6 +400,7 @@ def test_adopt_needs_neither_the_passphrase_nor_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"module": "ops.adopt", "stack": "qa"}
     assert project.log("python") == [
+        ARGUMENTS.format(action="adopt", stack="qa") + " --json",
         CHECK.format(action="adopt", stack="qa").replace(" -- qa", " --json -- qa"),
         "-m ops.adopt --stack qa --json",
         "pulumi=",

@@ -669,7 +669,7 @@ def test_an_unknown_stack_exits_2_naming_the_known_ones(tmp_path: Path) -> None:
     runtime = Runtime(environ={"PATH": "/nonexistent"}, credential=FakeCredential(), root=tmp_path)
     code = main(["--stack", "qa"], runtime, io.StringIO(), stderr)
     assert code == 2
-    assert "there is no stack file stacks/Pulumi.qa.yaml (committed stacks: dev)" in stderr.getvalue()
+    assert "there is no stack file stacks/Pulumi.qa.yaml (stack files found for: dev)" in stderr.getvalue()
 
 
 def test_a_failed_entra_sign_in_exits_2(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ rotate-now: install ## replace STACK's client secret now
 # `make verify STACK=prod ARGS="--json"`: ARGS go to ops.verify / ops.adopt unchanged. With --json
 # stdout holds the JSON document alone: the recipes are silent (@), and a venv that must be
 # (re)built first is built by a make of its own whose output goes to stderr.
-verify: ## check STACK's live sign-in and provisioning (ARGS=--json, ARGS=--repair)
+verify: ## check STACK's live sign-in and provisioning (ARGS=--json, --repair, "--canary <user>")
 	@$(MAKE) -s --no-print-directory install >&2
 	@scripts/stack.sh verify $(STACK) $(ARGS)
 

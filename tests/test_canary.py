@@ -195,6 +195,11 @@ def test_a_canary_that_is_not_a_user_is_refused_before_any_call(capsys: Any) -> 
     )
 
 
+def scope_all(stack_text: str) -> str:
+    """The test stack file with `scim.scope: all` (every user in provisioning scope)."""
+    return stack_text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n")
+
+
 def test_a_stack_without_scim_has_no_canary(tmp_path: Path) -> None:
     no_scim = run_canary(
         tmp_path,
@@ -255,7 +260,7 @@ def test_with_scope_all_everyone_is_in_provisioning_scope(tmp_path: Path) -> Non
         "--canary",
         BOB_UPN,
         tenant=tenant,
-        edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n"),
+        edit_stack=scope_all,
     )
     assert result.reason("canary.provisioning-scope") == (
         "scim.scope is all: Entra provisions every user, assigned or not"
@@ -699,7 +704,7 @@ def test_a_failed_membership_read_nobody_needs_is_retrieved(tmp_path: Path, capl
             "--canary",
             ALICE_UPN,
             tenant=tenant,
-            edit_stack=lambda text: text.replace("    enabled: true\n", "    enabled: true\n    scope: all\n"),
+            edit_stack=scope_all,
         )
         gc.collect()
     assert result.status("canary.provisioning-scope") == "holds"

@@ -15,6 +15,7 @@ for both HTTP stacks: httpx gets it as `verify=`, azure-identity as `connection_
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -22,6 +23,7 @@ import ssl
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
@@ -86,9 +88,9 @@ class Endpoints:
     login_url_overridden: bool = False
     ca_bundle: str | None = None  # ENTRA_CF_CA_BUNDLE: a PEM file that replaces the default trust store
 
-    def tls_verify(self) -> ssl.SSLContext | bool:
-        """httpx's `verify=`: the CA bundle when one is set, else the default trust store."""
-        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+    def tls_verify(self) -> ssl.SSLContext:
+        """httpx's `verify=`: the CA bundle when one is set, else httpx's default trust store."""
+        return _trust(self.ca_bundle)
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         """The HTTP client of every Graph, Entra and Cloudflare call (the commands' and the attribute
@@ -108,6 +110,14 @@ class Endpoints:
     def graph_scope(self) -> str:
         """The `.default` scope of the cloud's Graph resource (never a proxy's host)."""
         return f"https://{self.cloud.graph_host}/.default"
+
+
+@functools.cache
+def _trust(ca_bundle: str | None) -> ssl.SSLContext:
+    """One SSL context per trust setting and process, shared by every client: loading a trust store
+    takes about 20 ms, which each new httpx client would otherwise spend again. httpx's own default
+    (certifi, or SSL_CERT_FILE / SSL_CERT_DIR) when no CA bundle is set."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else httpx.create_ssl_context()
 
 
 def _env(environ: Mapping[str, str], name: str) -> str:
@@ -166,46 +176,51 @@ def _file_assertion(path: str) -> Callable[[], str]:
     return lambda: Path(path).read_text().strip()
 
 
-def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> Any:
-    """An azure-identity sync credential chosen from the ARM_* variables, like the azuread provider.
+class SignIn(Enum):
+    """How the commands sign in to Entra, chosen from the ARM_* variables as the azuread provider
+    chooses (entra_sign_in); entra_credential builds the matching azure-identity credential."""
+
+    MANAGED_IDENTITY = "managed identity (ARM_USE_MSI)"
+    OIDC_TOKEN = "OIDC token (ARM_OIDC_TOKEN)"
+    OIDC_TOKEN_FILE = "OIDC token file (ARM_USE_OIDC, ARM_OIDC_TOKEN_FILE_PATH)"
+    OIDC_REQUEST = "GitHub Actions OIDC token (ARM_USE_OIDC, ARM_OIDC_REQUEST_URL)"
+    CLIENT_SECRET = "client secret (ARM_CLIENT_SECRET)"
+    CLIENT_CERTIFICATE = "client certificate (ARM_CLIENT_CERTIFICATE_PATH)"
+    AZURE_CLI = "Azure CLI sign-in"
+
+
+def _oidc_request(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The URL and bearer token of GitHub's OIDC token endpoint, ARM_* first, as the provider reads them."""
+    return (
+        _env(environ, "ARM_OIDC_REQUEST_URL") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_URL"),
+        _env(environ, "ARM_OIDC_REQUEST_TOKEN") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    )
+
+
+def entra_sign_in(environ: Mapping[str, str] = os.environ) -> SignIn:
+    """The way to sign in that the ARM_* variables choose, without building anything (the checks
+    of ops/needs.py run on this alone, before azure-identity is even imported).
 
     Raises CredentialsError when a service principal is named without a way to prove it, or when
     nothing is set and the Azure CLI is not installed.
     """
-    from azure.identity import (
-        AzureCliCredential,
-        CertificateCredential,
-        ClientAssertionCredential,
-        ClientSecretCredential,
-        ManagedIdentityCredential,
-    )
-
     client_id = _env(environ, "ARM_CLIENT_ID")
     tenant_id = _env(environ, "ARM_TENANT_ID")
-    authority = endpoints.login_url
-    trust = endpoints.trust_options()
     if _env(environ, "ARM_USE_MSI").lower() in _TRUE:
         # The azuread provider's managed identity guide: "the tenant ID must also be specified".
         if not tenant_id:
             raise CredentialsError(["ARM_TENANT_ID: the tenant of the managed identity (ARM_USE_MSI)"])
-        return ManagedIdentityCredential(client_id=client_id or None, **trust)
+        return SignIn.MANAGED_IDENTITY
     if client_id:
         if not tenant_id:
             raise CredentialsError(["ARM_TENANT_ID: the tenant of the service principal named by ARM_CLIENT_ID"])
         use_oidc = _env(environ, "ARM_USE_OIDC").lower() in _TRUE
-        oidc_token = _env(environ, "ARM_OIDC_TOKEN")
-        oidc_file = _env(environ, "ARM_OIDC_TOKEN_FILE_PATH")
-        request_url = _env(environ, "ARM_OIDC_REQUEST_URL") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_URL")
-        request_token = _env(environ, "ARM_OIDC_REQUEST_TOKEN") or _env(environ, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-        if oidc_token:
-            token = Secret(oidc_token)
-            return ClientAssertionCredential(tenant_id, client_id, token.reveal, authority=authority, **trust)
-        if use_oidc and oidc_file:
-            assertion = _file_assertion(oidc_file)
-            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
-        if use_oidc and request_url and request_token:
-            assertion = github_oidc_assertion(request_url, Secret(request_token), endpoints.tls_verify())
-            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
+        if _env(environ, "ARM_OIDC_TOKEN"):
+            return SignIn.OIDC_TOKEN
+        if use_oidc and _env(environ, "ARM_OIDC_TOKEN_FILE_PATH"):
+            return SignIn.OIDC_TOKEN_FILE
+        if use_oidc and all(_oidc_request(environ)):
+            return SignIn.OIDC_REQUEST
         if use_oidc:
             raise CredentialsError(
                 [
@@ -213,15 +228,18 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
                     "`permissions: id-token: write`; elsewhere set ARM_OIDC_TOKEN or ARM_OIDC_TOKEN_FILE_PATH"
                 ]
             )
-        secret = _env(environ, "ARM_CLIENT_SECRET")
-        if secret:
-            return ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **endpoints.msal_options())
+        if _env(environ, "ARM_CLIENT_SECRET"):
+            return SignIn.CLIENT_SECRET
         certificate = _env(environ, "ARM_CLIENT_CERTIFICATE_PATH")
         if certificate:
-            password = environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None
-            return CertificateCredential(
-                tenant_id, client_id, certificate, password=password, authority=authority, **endpoints.msal_options()
-            )
+            if not Path(certificate).is_file():
+                raise CredentialsError(
+                    [
+                        f"ARM_CLIENT_CERTIFICATE_PATH={certificate!r} is not a file: expected the service "
+                        "principal's certificate with its private key (PEM or PKCS #12)"
+                    ]
+                )
+            return SignIn.CLIENT_CERTIFICATE
         raise CredentialsError(
             [
                 "Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI), ARM_CLIENT_CERTIFICATE_PATH "
@@ -237,16 +255,60 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
                 "'az login --allow-no-subscriptions' (docs/verify.md, Environment variables)"
             ]
         )
-    return AzureCliCredential(tenant_id=tenant_id)
+    return SignIn.AZURE_CLI
+
+
+def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.environ) -> Any:
+    """An azure-identity sync credential for the way entra_sign_in chooses (it raises what that raises)."""
+    sign_in = entra_sign_in(environ)
+    from azure.identity import (
+        AzureCliCredential,
+        CertificateCredential,
+        ClientAssertionCredential,
+        ClientSecretCredential,
+        ManagedIdentityCredential,
+    )
+
+    client_id = _env(environ, "ARM_CLIENT_ID")
+    tenant_id = _env(environ, "ARM_TENANT_ID")
+    authority = endpoints.login_url
+    trust = endpoints.trust_options()
+    match sign_in:
+        case SignIn.MANAGED_IDENTITY:
+            return ManagedIdentityCredential(client_id=client_id or None, **trust)
+        case SignIn.OIDC_TOKEN:
+            token = Secret(_env(environ, "ARM_OIDC_TOKEN"))
+            return ClientAssertionCredential(tenant_id, client_id, token.reveal, authority=authority, **trust)
+        case SignIn.OIDC_TOKEN_FILE:
+            assertion = _file_assertion(_env(environ, "ARM_OIDC_TOKEN_FILE_PATH"))
+            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
+        case SignIn.OIDC_REQUEST:
+            request_url, request_token = _oidc_request(environ)
+            assertion = github_oidc_assertion(request_url, Secret(request_token), endpoints.tls_verify())
+            return ClientAssertionCredential(tenant_id, client_id, assertion, authority=authority, **trust)
+        case SignIn.CLIENT_SECRET:
+            secret = _env(environ, "ARM_CLIENT_SECRET")
+            return ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **endpoints.msal_options())
+        case SignIn.CLIENT_CERTIFICATE:
+            return CertificateCredential(
+                tenant_id,
+                client_id,
+                _env(environ, "ARM_CLIENT_CERTIFICATE_PATH"),
+                password=environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None,
+                authority=authority,
+                **endpoints.msal_options(),
+            )
+        case SignIn.AZURE_CLI:
+            return AzureCliCredential(tenant_id=tenant_id)
 
 
 def signs_in_with_azure_cli(environ: Mapping[str, str] = os.environ) -> bool:
-    """Whether entra_credential falls back to the Azure CLI's sign-in (no service principal, no MSI)."""
+    """Whether entra_sign_in falls back to the Azure CLI's sign-in (no service principal, no MSI)."""
     return not _env(environ, "ARM_CLIENT_ID") and _env(environ, "ARM_USE_MSI").lower() not in _TRUE
 
 
 def azure_cli_sign_in_problems(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Empty when the installed Azure CLI has a signed-in account; its absence is entra_credential's
+    """Empty when the installed Azure CLI has a signed-in account; its absence is entra_sign_in's
     to report. Asked before anything slow starts: `pulumi up` would otherwise fail minutes later."""
     az = shutil.which("az", path=environ.get("PATH"))
     if az is None:

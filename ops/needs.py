@@ -23,7 +23,7 @@ from ops.credentials import (
     azure_cli_sign_in_problems,
     cloudflare_token,
     endpoints_from_env,
-    entra_credential,
+    entra_sign_in,
     signs_in_with_azure_cli,
 )
 from ops.permissions import CLOUDFLARE_ACCESS_READ, CLOUDFLARE_ACCESS_WRITE
@@ -124,8 +124,14 @@ def check(
         except CredentialsError as error:
             problems += error.problems
     if Need.ENTRA in needs and not entra_provided:
+        # The endpoints (ARM_ENVIRONMENT, the CA bundle) and the way to sign in, each named when
+        # wrong; the credential itself is built only by the command that signs in.
         try:
-            entra_credential(endpoints_from_env(environ), environ)
+            endpoints_from_env(environ)
+        except CredentialsError as error:
+            problems += error.problems
+        try:
+            entra_sign_in(environ)
         except CredentialsError as error:
             problems += error.problems
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,7 +39,7 @@ from ops.clients import (
     scrub,
     shorten,
 )
-from ops.credentials import CredentialsError, endpoints_from_env, entra_credential
+from ops.credentials import CredentialsError, SignIn, endpoints_from_env, entra_credential, entra_sign_in
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 CLOUDFLARE = "https://api.cloudflare.com/client/v4"
@@ -530,6 +531,39 @@ SERVICE_PRINCIPAL = {
 )
 def test_the_credential_follows_the_arm_variables(extra: dict[str, str], expected: type) -> None:
     assert isinstance(entra_credential(endpoints_from_env({}), {**SERVICE_PRINCIPAL, **extra}), expected)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({**SERVICE_PRINCIPAL, "ARM_CLIENT_SECRET": "s"}, SignIn.CLIENT_SECRET),
+        ({**SERVICE_PRINCIPAL, "ARM_OIDC_TOKEN": "jwt", "ARM_CLIENT_SECRET": "s"}, SignIn.OIDC_TOKEN),
+        ({**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN_FILE_PATH": "/t"}, SignIn.OIDC_TOKEN_FILE),
+        (
+            {**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://x"}
+            | {"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            SignIn.OIDC_REQUEST,
+        ),
+        ({"ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "ARM_CLIENT_SECRET": "s"}, SignIn.MANAGED_IDENTITY),
+    ],
+)
+def test_the_sign_in_is_chosen_as_the_provider_chooses_it_and_built_to_match(
+    environ: dict[str, str], expected: SignIn
+) -> None:
+    assert entra_sign_in(environ) is expected
+    built = type(entra_credential(endpoints_from_env({}), environ)).__name__
+    assert built == {
+        SignIn.CLIENT_SECRET: "ClientSecretCredential",
+        SignIn.MANAGED_IDENTITY: "ManagedIdentityCredential",
+    }.get(expected, "ClientAssertionCredential")
+
+
+def test_a_certificate_path_that_names_no_file_is_refused_before_azure_identity_reads_it(tmp_path: Path) -> None:
+    missing = str(tmp_path / "sp.pem")
+    with pytest.raises(CredentialsError, match=r"ARM_CLIENT_CERTIFICATE_PATH='.*sp.pem' is not a file: expected"):
+        entra_sign_in({**SERVICE_PRINCIPAL, "ARM_CLIENT_CERTIFICATE_PATH": missing})
+    (tmp_path / "sp.pem").write_text("a certificate")
+    assert entra_sign_in({**SERVICE_PRINCIPAL, "ARM_CLIENT_CERTIFICATE_PATH": missing}) is SignIn.CLIENT_CERTIFICATE
 
 
 def test_a_service_principal_without_a_way_to_prove_it_is_refused() -> None:

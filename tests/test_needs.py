@@ -74,6 +74,26 @@ def test_bad_config_and_missing_pieces_come_in_one_list(root: Path) -> None:
     assert len(problems) == 3
 
 
+def test_the_check_chooses_the_sign_in_without_building_a_credential(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building one imports azure-identity (a third of a second): the command that signs in does it.
+    def build(*args: object) -> None:
+        raise AssertionError("needs.check built a credential")
+
+    monkeypatch.setattr("ops.credentials.entra_credential", build)
+    environ = {"CLOUDFLARE_API_TOKEN": "t", "ARM_CLIENT_ID": "app", "ARM_TENANT_ID": "t", "ARM_CLIENT_SECRET": "s"}
+    assert check("adopt", "qa", environ, root)[1] == []
+
+
+def test_a_wrong_cloud_and_a_missing_sign_in_are_both_named(root: Path) -> None:
+    environ = {"CLOUDFLARE_API_TOKEN": "t", "ARM_ENVIRONMENT": "mars", "ARM_CLIENT_ID": "app", "ARM_TENANT_ID": "t"}
+    _, problems = check("adopt", "qa", environ, root)
+    assert problems[0] == "ARM_ENVIRONMENT='mars' is not one of public, usgovernment, china"
+    assert problems[1].startswith("Entra credentials for ARM_CLIENT_ID: set ARM_USE_OIDC=true (CI)")
+    assert len(problems) == 2
+
+
 def test_a_passphrase_file_that_is_not_there_is_named(root: Path) -> None:
     environ = {**MANAGED_IDENTITY, "PULUMI_CONFIG_PASSPHRASE_FILE": str(root / "missing")}
     _, problems = check("up", "qa", environ, root, cli_provided=True)

@@ -4,7 +4,7 @@ VENV   := venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: help install policy-install test lint typecheck unit up preview rotate-now verify adopt bench manifests contract
+.PHONY: help install policy-install test lint typecheck unit up preview rotate-now verify adopt bench manifests contract stubs
 # Plain `make` lists the targets instead of building anything.
 .DEFAULT_GOAL := help
 
@@ -97,3 +97,8 @@ manifests: install ## regenerate manifests/<stack>.md
 # generated from config/settings.py (tests fail while they are stale).
 contract: install ## regenerate what config/settings.py implies (Pulumi.yaml, README table, schema)
 	$(BIN)/python scripts/config_contract.py
+
+# typings/pulumi_cloudflare: the slice of the Cloudflare SDK the code uses, which mypy reads instead
+# of the whole SDK (tests/test_cloudflare_stubs.py fails while it is stale, e.g. after an upgrade).
+stubs: install ## regenerate typings/ (mypy's slice of the Cloudflare SDK), after a pulumi-cloudflare upgrade
+	$(BIN)/python scripts/cloudflare_stubs.py

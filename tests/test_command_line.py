@@ -18,6 +18,7 @@ SCRIPTS = {
     "scripts/benchmark_verify.py": [sys.executable, "scripts/benchmark_verify.py"],
     "scripts/benchmark_install.sh": ["bash", "scripts/benchmark_install.sh"],
     "scripts/check_stack.py": [sys.executable, "scripts/check_stack.py"],
+    "scripts/cloudflare_stubs.py": [sys.executable, "scripts/cloudflare_stubs.py"],
     "scripts/config_contract.py": [sys.executable, "scripts/config_contract.py"],
     "scripts/grant_manifest.py": [sys.executable, "scripts/grant_manifest.py"],
     "scripts/pulumi_cli.py": [sys.executable, "scripts/pulumi_cli.py"],

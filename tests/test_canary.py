@@ -47,6 +47,7 @@ from verify_fakes import (
 from ops import permissions
 from ops.canary import UndocumentedAnswerError, parse_provision_on_demand, user_rule_id
 from ops.clients import MESSAGE_LIMIT
+from ops.credentials import endpoints_from_env
 from ops.verify import Runtime, main
 
 CANARY_CHECKS = [
@@ -656,7 +657,7 @@ def test_the_fake_refuses_bodies_graph_refuses(body: dict[str, Any], message: st
     tenant = CanaryTenant()
 
     async def post() -> httpx.Response:
-        async with httpx.AsyncClient() as http:
+        async with endpoints_from_env({}).http_client() as http:
             return await http.post(
                 f"{GRAPH}/servicePrincipals/{SCIM_SP_ID}/synchronization/jobs/{JOB_ID}/provisionOnDemand",
                 json=body,

@@ -61,7 +61,7 @@ def run(client_call: Callable[[httpx.AsyncClient, Sleeps], Awaitable[Any]]) -> t
     sleeps = Sleeps()
 
     async def main() -> Any:
-        async with httpx.AsyncClient() as http:
+        async with endpoints_from_env({}).http_client() as http:
             return await client_call(http, sleeps)
 
     return asyncio.run(main()), sleeps
@@ -148,7 +148,7 @@ def test_persistent_5xx_stops_after_the_attempt_limit() -> None:
     sleeps = Sleeps()
 
     async def call() -> None:
-        async with httpx.AsyncClient() as http:
+        async with endpoints_from_env({}).http_client() as http:
             await graph(http, sleeps).get("/x", permission="p")
 
     with pytest.raises(ApiError) as caught:
@@ -207,7 +207,7 @@ def test_an_untrusted_certificate_is_named_once_and_never_retried(certificates: 
     sleeps = Sleeps()
 
     async def call() -> None:
-        async with httpx.AsyncClient() as http:
+        async with endpoints_from_env({}).http_client() as http:
             login = EntraLoginClient(http, f"https://127.0.0.1:{fake.port}", RetryPolicy(sleep=sleeps))
             await login.client_credentials("t", "c", Secret(SECRET), "https://graph.microsoft.com/.default")
 

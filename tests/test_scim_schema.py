@@ -30,6 +30,7 @@ from verify_fakes import GRAPH, GRAPH_TOKEN, FakeCredential
 from components.attribute_mappings import effective_user_attributes
 from components.scim_schema import SIGN_IN_NEEDED, AttributeMappingError, AttributeMappingsProvider, graph_session
 from ops.clients import GraphClient, NotFoundError, RetryPolicy, Secret, StaticToken
+from ops.credentials import endpoints_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DECLARED = effective_user_attributes({"userName": "mail", "displayName": 'Join(" ", [givenName], [surname])'})
@@ -45,7 +46,7 @@ async def _no_sleep(_seconds: float) -> None:
 
 def session(work: Callable[[GraphClient], Awaitable[Any]]) -> Any:
     async def run() -> Any:
-        async with httpx.AsyncClient() as http:
+        async with endpoints_from_env({}).http_client() as http:
             client = GraphClient(http, GRAPH, StaticToken(Secret(GRAPH_TOKEN)), RetryPolicy(sleep=_no_sleep))
             return await work(client)
 
@@ -187,7 +188,7 @@ def test_create_without_the_permission_names_it(graph: FakeSchemaGraph) -> None:
 def test_create_with_a_bad_token_is_refused(graph: FakeSchemaGraph) -> None:
     def wrong_token(work: Callable[[GraphClient], Awaitable[Any]]) -> Any:
         async def run() -> Any:
-            async with httpx.AsyncClient() as http:
+            async with endpoints_from_env({}).http_client() as http:
                 return await work(
                     GraphClient(http, GRAPH, StaticToken(Secret("expired")), RetryPolicy(sleep=_no_sleep))
                 )

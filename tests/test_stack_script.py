@@ -494,34 +494,37 @@ def check_stack(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_check_stack_refuses_bad_arguments_with_its_usage() -> None:
-    for args in (
-        (),
-        ("dev", "prod"),
-        ("--bogus", "dev"),
-        ("--print", "pulumi-cli", "dev"),
-        ("--print", "bogus", "dev"),
-        ("--for", "x", "dev"),
-    ):
-        result = check_stack(*args)
-        assert result.returncode == 2
-        assert result.stderr.startswith("usage: scripts/check_stack.py")
-        assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    "args",
+    [(), ("dev", "prod"), ("--bogus", "dev"), ("--print", "pulumi-cli", "dev"), ("--print", "bogus", "dev")],
+    ids=["nothing", "two-stacks", "unknown-option", "command-fact-without-for", "unknown-fact"],
+)
+def test_check_stack_refuses_bad_arguments_with_its_usage(
+    args: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        check_stack_script.main(list(args))
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: scripts/check_stack.py")
 
 
-def test_check_stack_prints_whether_a_stack_is_production_for_any_script_that_asks(tmp_path: Path) -> None:
-    project = Project(tmp_path).stack("acme-prod").stack("acme-dev", NOT_PRODUCTION)
+def test_check_stack_run_as_a_script_refuses_a_bad_argument_with_its_usage_and_no_traceback() -> None:
+    result = check_stack("--for", "x", "dev")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: scripts/check_stack.py")
+    assert "invalid choice: 'x'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_stack_prints_whether_a_stack_is_production_for_any_script_that_asks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Through scripts/stack.sh, which reads this line: test_a_stack_is_production_unless_...
+    write_stack_file(tmp_path, "acme-prod", minimal_config())
+    write_stack_file(tmp_path, "acme-dev", minimal_config(production=False))
     for stack, production in (("acme-prod", "true"), ("acme-dev", "false")):
-        result = subprocess.run(
-            [sys.executable, "scripts/check_stack.py", "--print", "production", stack],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == f"{production}\n"
+        assert check_stack_script.main(["--print", "production", stack], root=tmp_path) == 0
+        assert capsys.readouterr().out == f"{production}\n"
 
 
 def test_check_stack_prints_the_deployments_warnings_on_stderr_and_passes(

@@ -15,9 +15,10 @@ help: ## list the targets, one line each (this list)
 
 # uv installs exactly the lock (uv.lock; policy/uv.lock for the pack), with bytecode compiled at
 # install as pip did: under PYTHONDONTWRITEBYTECODE every import of the SDKs would compile them
-# again. The uv on PATH is used; without one, the version in .uv.version is fetched from PyPI with
-# pip into .uv/ (git-ignored) and put first on PATH, where Pulumi's uv toolchain looks for it.
-UV_VERSION := $(shell cat .uv.version)
+# again. The uv on PATH is used; without one, the uv pinned in uv-requirements.txt (its version and
+# the hash of every file PyPI publishes for it) is fetched from PyPI with pip, hash-checked, into
+# .uv/ (git-ignored) and put first on PATH, where Pulumi's uv toolchain looks for it.
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9][0-9.]*\).*/\1/p' uv-requirements.txt)
 UV_HOME    := .uv/$(UV_VERSION)
 UV         := $(or $(shell command -v uv 2>/dev/null),$(UV_HOME)/bin/uv)
 ifeq ($(UV),$(UV_HOME)/bin/uv)
@@ -25,11 +26,13 @@ export PATH := $(CURDIR)/$(UV_HOME)/bin:$(PATH)
 endif
 # Pulumi.yaml's virtualenv; without it uv would install into .venv.
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+# pip's arguments for the pinned uv: every file checked against its hash, a wheel only, nothing else.
+UV_PIP_INSTALL := --require-hashes --no-deps --only-binary :all: -r uv-requirements.txt
 UV_SYNC    := $(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 
 $(UV_HOME)/bin/uv:
-	@echo "uv is not on PATH: fetching uv $(UV_VERSION) from PyPI into $(UV_HOME)/ (pip) ..."
-	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_HOME) uv==$(UV_VERSION)
+	@echo "uv is not on PATH: fetching uv $(UV_VERSION) from PyPI into $(UV_HOME)/ (pip, hash-checked) ..."
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check $(UV_PIP_INSTALL) --target $(UV_HOME)
 
 $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 	@echo "Installing the locked environment (uv.lock) into $(VENV)/ with $(UV) ..."

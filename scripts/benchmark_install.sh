@@ -42,7 +42,7 @@ clock() {
   rm -rf "$clone"
 }
 
-echo "$(nproc) cores, $(python3 --version), uv $(cat .uv.version) when none is on PATH ($(command -v uv || echo none))"
+echo "$(nproc) cores, $(python3 --version), uv $(sed -n 's/^uv==\([0-9.]*\).*/\1/p' uv-requirements.txt) when none is on PATH ($(command -v uv || echo none))"
 for _ in $(seq "$rounds"); do
   clock "pip (before)" "$before"
   clock "uv.lock" "$after"

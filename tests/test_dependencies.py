@@ -90,9 +90,22 @@ def test_the_pack_pins_the_projects_sdk_versions() -> None:
     assert pack == {"pulumi": project["pulumi"], "pulumi-policy": project["pulumi-policy"]}
 
 
+def pinned_uv() -> tuple[str, list[str]]:
+    """The version and the hashes in uv-requirements.txt, the one requirement it holds."""
+    text = (ROOT / "uv-requirements.txt").read_text()
+    requirement = re.fullmatch(r"uv==(\d+\.\d+\.\d+)((?: \\\n    --hash=sha256:[0-9a-f]{64})+)\n", text)
+    assert requirement, "uv-requirements.txt: expected `uv==X.Y.Z` followed only by its --hash=sha256: lines"
+    return requirement.group(1), re.findall(r"sha256:([0-9a-f]{64})", requirement.group(2))
+
+
+def test_the_uv_make_install_fetches_is_pinned_with_a_hash_for_each_file() -> None:
+    _version, hashes = pinned_uv()
+    # One per file PyPI publishes (a wheel per platform, the sdist): pip refuses any other file.
+    assert len(hashes) == len(set(hashes)) > 1
+
+
 def test_both_projects_need_the_uv_that_make_install_fetches() -> None:
-    version = (ROOT / ".uv.version").read_text().strip()
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    version, _hashes = pinned_uv()
     for project in PROJECTS:
         assert pyproject(project)["tool"]["uv"] == {"package": False, "required-version": f">={version}"}
 

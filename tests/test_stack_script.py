@@ -437,7 +437,7 @@ mkdir -p "$UV_PROJECT_ENVIRONMENT/bin"
 
 def test_make_verify_and_adopt_with_json_put_the_document_alone_on_stdout(tmp_path: Path) -> None:
     project = Project(tmp_path).stack("qa")
-    for name in ("pyproject.toml", "uv.lock", ".uv.version"):
+    for name in ("pyproject.toml", "uv.lock", "uv-requirements.txt"):
         shutil.copy2(ROOT / name, project.root)
     # A venv to build first, by a uv that talks on stdout.
     executable(tmp_path / "noisy-uv", NOISY_UV)

@@ -916,7 +916,11 @@ def test_every_pulumi_preview_and_up_runs_the_policy_pack() -> None:
 def test_ci_puts_the_pinned_uv_on_path_before_installing_from_the_locks() -> None:
     action_steps = load(SETUP_ACTION_FILE)["runs"]["steps"]
     runs = [step.get("run", "") for step in action_steps]
-    uv = runs.index('python -m pip install --quiet --disable-pip-version-check "uv==$(cat .uv.version)"')
+    # The same pip arguments as make's (hash-checked, from uv-requirements.txt).
+    makefile = (ROOT / "Makefile").read_text()
+    arguments = re.search(r"^UV_PIP_INSTALL := (.+)$", makefile, re.MULTILINE)
+    assert arguments and "--require-hashes" in arguments.group(1).split()
+    uv = runs.index(f"python -m pip install --quiet --disable-pip-version-check {arguments.group(1)}")
     assert uv < runs.index("make install policy-install")
 
 

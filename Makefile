@@ -4,7 +4,7 @@ VENV   := venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: help install policy-install test lint typecheck unit up preview rotate-now verify adopt bench manifests contract stubs
+.PHONY: help install policy-install test lint typecheck unit unit-program unit-repository up preview rotate-now verify adopt bench manifests contract stubs
 # Plain `make` lists the targets instead of building anything.
 .DEFAULT_GOAL := help
 
@@ -59,14 +59,26 @@ lint: install ## ruff, ruff format and zizmor (the workflows)
 typecheck: install ## mypy
 	$(BIN)/mypy
 
-unit: install ## the tests (pytest, on every core)
-	$(BIN)/pytest --numprocesses=auto
+# The suite in two halves of about equal cost, one pytest process each (`--part`, the split in
+# tests/conftest.py): side by side they use both cores, and each imports and collects only its own
+# half (docs/development.md, "Speed"). Each prints its report when it ends.
+SIDE_BY_SIDE := --no-print-directory $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
+UNIT_HALVES  := unit-program unit-repository
 
-# mypy and pytest take most of a cold run: side by side they finish sooner on a 2-core machine
-# (docs/development.md, "Speed"). Each prints its report when it ends.
-test: lint ## lint, then typecheck and unit side by side: what CI runs before a deployment
-	@echo "Type-checking (mypy) and running the tests (pytest) side by side ..."
-	@$(MAKE) --no-print-directory --jobs=2 $(if $(filter output-sync,$(.FEATURES)),--output-sync=target) typecheck unit
+unit: install ## the tests: both halves side by side (plain venv/bin/pytest runs all in one process)
+	@$(MAKE) $(SIDE_BY_SIDE) --jobs=2 $(UNIT_HALVES)
+
+unit-program: install ## the half of the tests that runs the program and the commands in-process
+	$(BIN)/pytest --part=program
+
+unit-repository: install ## the half that runs the scripts, make and zizmor, and reads the repository
+	$(BIN)/pytest --part=repository
+
+# mypy and the two halves take most of a cold run: side by side they finish sooner on a 2-core
+# machine (docs/development.md, "Speed").
+test: lint ## lint, then typecheck and both halves of the tests side by side: what CI runs
+	@echo "Type-checking (mypy) and running both halves of the tests (pytest) side by side ..."
+	@$(MAKE) $(SIDE_BY_SIDE) --jobs=3 typecheck $(UNIT_HALVES)
 
 # scripts/stack.sh checks the stack file, credentials and the pinned Pulumi CLI before it builds
 # the policy pack's venv (policy-install), so a missing piece is reported in seconds.

@@ -1,4 +1,5 @@
-"""Fixtures only; the mock runtime and helpers live in tests/harness.py."""
+"""Fixtures, and the split of the suite into two halves; the mock runtime and helpers live in
+tests/harness.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,45 @@ for path in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(path))
 
 from entra_https_fake import Certificates, make_certificates  # noqa: E402 (needs tests/ on sys.path)
+
+# `make test` runs the suite as two pytest processes side by side (`--part`), one a half, each
+# collecting only its own files: with pytest-xdist every worker collected the whole suite, importing
+# the SDKs (the Cloudflare SDK alone takes 3 s) and rewriting every test file again, which cost a
+# fifth of the suite's CPU (docs/development.md, "Speed"). The repository half: the tests that run
+# the repository's scripts, make and zizmor as processes, or read its files; the program half:
+# everything else, the program and the commands run in-process. Plain `pytest` runs both.
+REPOSITORY_TESTS = frozenset(
+    {
+        "test_cloudflare_stubs.py",
+        "test_command_line.py",
+        "test_committed_stacks.py",
+        "test_config_contract.py",
+        "test_dependencies.py",
+        "test_docs.py",
+        "test_grant_manifest.py",
+        "test_integration.py",
+        "test_layout.py",
+        "test_pulumi_cli.py",
+        "test_stack_script.py",
+        "test_workflows.py",
+    }
+)
+PARTS = ("program", "repository")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--part",
+        choices=PARTS,
+        help="run one half of the suite: repository (tests/conftest.py, REPOSITORY_TESTS) or program (the rest)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    part = config.getoption("--part")
+    if part is None or not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    return (collection_path.name in REPOSITORY_TESTS) != (part == "repository")
 
 
 @pytest.fixture(autouse=True)

@@ -74,3 +74,12 @@ def test_components_reach_config_through_no_module() -> None:
                 seen.add(module)
                 todo.extend(project_imports(module))
         assert sorted(name for name in seen if name.startswith("config.")) == [], start
+
+
+def test_the_repository_half_of_the_suite_names_only_test_files_that_exist() -> None:
+    # `--part` (tests/conftest.py) splits the suite by file name: a renamed or removed file would
+    # silently move its tests to the other half, or name nothing.
+    from conftest import REPOSITORY_TESTS
+
+    test_files = {path.name for path in (ROOT / "tests").glob("test_*.py")}
+    assert REPOSITORY_TESTS - test_files == set()

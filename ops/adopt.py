@@ -54,9 +54,9 @@ from ops.clients import (
     RetryPolicy,
     StaticToken,
     odata_string,
-    scrub,
 )
-from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.command import Runtime, prerequisites, report_unexpected
+from ops.redaction import scrub
 from ops.sign_in import CannotRunError, sign_in
 
 EXIT_OK: Final = 0
@@ -757,7 +757,7 @@ def main(
 
     def fail(code: int, headline: str, problems: list[str], secrets: Sequence[str] = ()) -> int:
         shown = [scrub(problem, secrets) for problem in problems]
-        return report_problems(headline, args.stack, code, shown, args.json, out, err)
+        return needs.report_problems(headline, args.stack, code, shown, args.json, out, err)
 
     try:
         result, secrets = asyncio.run(discover(args.stack, runtime))

@@ -5,7 +5,6 @@ line an unexpected error becomes."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import httpx
 from config.settings import Settings
 from config.stack_files import ROOT
 from ops import needs
-from ops.clients import Secret, SyncTokenCredential
+from ops.clients import SyncTokenCredential
 from ops.credentials import (
     CredentialsError,
     Endpoints,
@@ -26,6 +25,7 @@ from ops.credentials import (
     endpoints_from_env,
     entra_credential,
 )
+from ops.redaction import Secret
 from ops.sign_in import CannotRunError
 
 DEBUG_VARIABLE = "ENTRA_CF_DEBUG"
@@ -67,17 +67,6 @@ def prerequisites(command: str, stack: str, runtime: Runtime) -> Prerequisites:
     except CredentialsError as error:
         raise CannotRunError(error.problems) from None
     return Prerequisites(settings, endpoints, credential, token)
-
-
-def report_problems(
-    headline: str, stack: str, code: int, problems: list[str], as_json: bool, out: TextIO, err: TextIO
-) -> int:
-    """A command's problems, one a line under `headline` on stderr (and as JSON on stdout with
-    --json); returns `code`, the exit code."""
-    err.write(f"{headline}:\n" + "".join(f"  - {problem}\n" for problem in problems))
-    if as_json:
-        out.write(json.dumps({"stack": stack, "exitCode": code, "problems": problems}, indent=2) + "\n")
-    return code
 
 
 def report_unexpected(command: str, stack: str, error: Exception, runtime: Runtime, err: TextIO) -> None:

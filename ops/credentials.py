@@ -25,16 +25,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpx
+from ops.redaction import Secret
 
-from ops.clients import CA_BUNDLE_ENV, DEFAULT_TIMEOUT, Secret
+if TYPE_CHECKING:
+    import httpx
 
 GRAPH_URL_ENV: Final = "ENTRA_CF_GRAPH_URL"
 LOGIN_URL_ENV: Final = "ENTRA_CF_LOGIN_URL"
 CLOUDFLARE_API_URL_ENV: Final = "ENTRA_CF_CLOUDFLARE_API_URL"
 CLOUDFLARE_TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
+# The one variable that makes every ops command trust a corporate (TLS-inspecting) CA, for httpx
+# and azure-identity alike (Endpoints).
+CA_BUNDLE_ENV: Final = "ENTRA_CF_CA_BUNDLE"
 
 CLOUDFLARE_API_URL: Final = "https://api.cloudflare.com/client/v4"
 GRAPH_API_VERSION: Final = "v1.0"
@@ -95,6 +99,12 @@ class Endpoints:
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         """The HTTP client of every Graph, Entra and Cloudflare call (the commands' and the attribute
         mappings provider's), trusting what `tls_verify` trusts; `transport` is for tests."""
+        # httpx and the REST client module are imported here, where a command starts calling: the
+        # checks behind every make command (ops/needs.py) read this module without an HTTP stack.
+        import httpx
+
+        from ops.clients import DEFAULT_TIMEOUT
+
         return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=transport, verify=self.tls_verify())
 
     def trust_options(self) -> dict[str, Any]:
@@ -117,6 +127,8 @@ def _trust(ca_bundle: str | None) -> ssl.SSLContext:
     """One SSL context per trust setting and process, shared by every client: loading a trust store
     takes about 20 ms, which each new httpx client would otherwise spend again. httpx's own default
     (certifi, or SSL_CERT_FILE / SSL_CERT_DIR) when no CA bundle is set."""
+    import httpx
+
     return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else httpx.create_ssl_context()
 
 
@@ -158,6 +170,8 @@ def github_oidc_assertion(
     """A callable fetching a fresh GitHub Actions OIDC token (they live minutes) for each sign-in."""
 
     def fetch() -> str:
+        import httpx
+
         response = httpx.get(
             request_url,
             params={"audience": GITHUB_OIDC_AUDIENCE},

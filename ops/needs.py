@@ -9,12 +9,13 @@ pieces through make as directly.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TextIO
 
 from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import ROOT, StackFileError, read_stack_file, stack_file
@@ -70,6 +71,17 @@ COMMANDS: Final[Mapping[str, Command]] = {
 def cannot_run(command: str, stack: str) -> str:
     """The headline over a command's problems, the same from make as run directly."""
     return f"Cannot {'adopt into' if command == 'adopt' else command} stack {stack}"
+
+
+def report_problems(
+    headline: str, stack: str, code: int, problems: list[str], as_json: bool, out: TextIO, err: TextIO
+) -> int:
+    """A command's problems, one a line under `headline` on stderr (and as JSON on stdout with
+    --json); returns `code`, the exit code."""
+    err.write(f"{headline}:\n" + "".join(f"  - {problem}\n" for problem in problems))
+    if as_json:
+        out.write(json.dumps({"stack": stack, "exitCode": code, "problems": problems}, indent=2) + "\n")
+    return code
 
 
 PASSPHRASE_ENV: Final = "PULUMI_CONFIG_PASSPHRASE"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from ops.clients import CredentialToken, network_cause, quoted, scrub, unreachable_text
+from ops.clients import CredentialToken, network_cause, unreachable_text
 from ops.credentials import LOGIN_URL_ENV, Endpoints, signs_in_with_azure_cli
+from ops.redaction import quoted, scrub
 
 
 class CannotRunError(Exception):

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from ops.clients import Secret, quoted
+from ops.redaction import Secret, quoted
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 CLIENT_SECRET_TYPE: Final = "azuread:index/applicationPassword:ApplicationPassword"

@@ -46,13 +46,11 @@ from ops.clients import (
     NetworkError,
     NotFoundError,
     RetryPolicy,
-    Secret,
     StaticToken,
     odata_string,
-    quoted,
-    scrub,
 )
-from ops.command import Runtime, prerequisites, report_problems, report_unexpected
+from ops.command import Runtime, prerequisites, report_unexpected
+from ops.redaction import Secret, quoted, scrub
 from ops.sign_in import CannotRunError, sign_in
 from ops.stack_outputs import StackError, StackOutputs, parse_time, read_stack
 
@@ -1069,7 +1067,7 @@ def main(
         report, secrets = asyncio.run(verify(args.stack, args.repair, runtime, args.canary, err))
     except CannotRunError as error:
         headline = needs.cannot_run("verify", args.stack)
-        return report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
+        return needs.report_problems(headline, args.stack, EXIT_CANNOT_RUN, error.problems, args.json, out, err)
     except Exception as error:
         report_unexpected("verify", args.stack, error, runtime, err)
         return EXIT_CANNOT_RUN

@@ -33,7 +33,6 @@ if str(ROOT) not in sys.path:
 from config.settings import Settings, SettingsError, settings_from_stack_file  # noqa: E402
 from config.stack_files import StackFileError  # noqa: E402
 from ops import needs  # noqa: E402
-from ops.command import report_problems  # noqa: E402
 
 # What --print can write, each as `true` or `false`.
 FACTS: dict[str, Callable[[Settings, str | None], bool]] = {
@@ -99,7 +98,7 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
         checked, problems = needs.check(args.command, args.stack, root=root, cli_provided=True)
         if problems or checked is None:
             headline = needs.cannot_run(args.command, args.stack)
-            return report_problems(headline, args.stack, 2, problems, args.json, sys.stdout, sys.stderr)
+            return needs.report_problems(headline, args.stack, 2, problems, args.json, sys.stdout, sys.stderr)
         settings = checked
     # On stderr: stdout carries only what --print asks for (scripts/stack.sh reads it).
     for warning in settings.warnings:

@@ -46,8 +46,8 @@ from verify_fakes import (
 
 from ops import permissions
 from ops.canary import UndocumentedAnswerError, parse_provision_on_demand, user_rule_id
-from ops.clients import MESSAGE_LIMIT
 from ops.credentials import endpoints_from_env
+from ops.redaction import MESSAGE_LIMIT
 from ops.verify import Runtime, main
 
 CANARY_CHECKS = [

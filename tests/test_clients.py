@@ -31,15 +31,12 @@ from ops.clients import (
     NotFoundError,
     PermissionDeniedError,
     RetryPolicy,
-    Secret,
     StaticToken,
     network_cause,
-    quoted,
     retry_after_seconds,
-    scrub,
-    shorten,
 )
 from ops.credentials import CredentialsError, SignIn, endpoints_from_env, entra_credential, entra_sign_in
+from ops.redaction import Secret, quoted, scrub, shorten
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 CLOUDFLARE = "https://api.cloudflare.com/client/v4"

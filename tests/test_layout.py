@@ -43,6 +43,19 @@ def test_config_imports_no_pulumi_resource() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_checks_before_every_make_command_load_no_http_stack_and_no_sdk() -> None:
+    # scripts/check_stack.py runs before every make up|preview|rotate-now|verify|adopt: it reads
+    # the stack file and the environment only, so it loads neither an HTTP client nor an SDK.
+    probe = (
+        "import sys; sys.argv = ['scripts/check_stack.py', '--help'];"
+        "import runpy\ntry: runpy.run_path('scripts/check_stack.py', run_name='__main__')\nexcept SystemExit: pass\n"
+        "heavy = ('httpx', 'azure', 'msal', 'pulumi', 'pulumi_azuread', 'pulumi_cloudflare', 'grpc');"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stderr.strip() == "[]"
+
+
 def test_components_hold_only_components_and_their_helpers() -> None:
     # The configuration modules moved to config/ (issue 21); none may come back here.
     names = {path.stem for path in (ROOT / "components").glob("*.py")}

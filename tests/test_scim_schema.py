@@ -29,8 +29,9 @@ from verify_fakes import GRAPH, GRAPH_TOKEN, FakeCredential
 
 from components.attribute_mappings import effective_user_attributes
 from components.scim_schema import SIGN_IN_NEEDED, AttributeMappingError, AttributeMappingsProvider, graph_session
-from ops.clients import GraphClient, NotFoundError, RetryPolicy, Secret, StaticToken
+from ops.clients import GraphClient, NotFoundError, RetryPolicy, StaticToken
 from ops.credentials import endpoints_from_env
+from ops.redaction import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
 DECLARED = effective_user_attributes({"userName": "mail", "displayName": 'Join(" ", [givenName], [surname])'})

@@ -74,11 +74,11 @@ unit-program: install ## the half of the tests that runs the program and the com
 unit-repository: install ## the half that runs the scripts, make and zizmor, and reads the repository
 	$(BIN)/pytest --part=repository
 
-# mypy and the two halves take most of a cold run: side by side they finish sooner on a 2-core
-# machine (docs/development.md, "Speed").
-test: lint ## lint, then typecheck and both halves of the tests side by side: what CI runs
-	@echo "Type-checking (mypy) and running both halves of the tests (pytest) side by side ..."
-	@$(MAKE) $(SIDE_BY_SIDE) --jobs=3 typecheck $(UNIT_HALVES)
+# The linters, mypy and the two halves side by side finish sooner on a 2-core machine than one
+# after another (docs/development.md, "Speed"); make fails if any of them fails.
+test: install ## lint, typecheck and both halves of the tests, side by side: what CI runs
+	@echo "Linting, type-checking (mypy) and running both halves of the tests (pytest) side by side ..."
+	@$(MAKE) $(SIDE_BY_SIDE) --jobs=4 lint typecheck $(UNIT_HALVES)
 
 # scripts/stack.sh checks the stack file, credentials and the pinned Pulumi CLI before it builds
 # the policy pack's venv (policy-install), so a missing piece is reported in seconds.

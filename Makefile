@@ -68,11 +68,14 @@ UNIT_HALVES  := unit-program unit-repository
 unit: install ## the tests: both halves side by side (plain venv/bin/pytest runs all in one process)
 	@$(MAKE) $(SIDE_BY_SIDE) --jobs=2 $(UNIT_HALVES)
 
+# The halves start about a hundred Python processes that import the project's modules: with
+# bytecode written (PYTHONDONTWRITEBYTECODE emptied for them), each module is compiled once, and
+# pytest keeps its rewritten test files for the next run (__pycache__/ is git-ignored).
 unit-program: install ## the half of the tests that runs the program and the commands in-process
-	$(BIN)/pytest --part=program
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest --part=program
 
 unit-repository: install ## the half that runs the scripts, make and zizmor, and reads the repository
-	$(BIN)/pytest --part=repository
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest --part=repository
 
 # The linters, mypy and the two halves side by side finish sooner on a 2-core machine than one
 # after another (docs/development.md, "Speed"); make fails if any of them fails.

@@ -80,9 +80,9 @@ class Project:
         self.tmp = tmp_path
         self.root = tmp_path / "project"
         self.bin = tmp_path / "bin"
-        for package in ("config", "components", "ops"):
-            shutil.copytree(ROOT / package, self.root / package, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(ROOT / "scripts", self.root / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+        # With their compiled files: copy2 keeps each source's time, by which Python checks them.
+        for package in ("config", "components", "ops", "scripts"):
+            shutil.copytree(ROOT / package, self.root / package)
         shutil.copy2(ROOT / ".pulumi.version", self.root)
         shutil.copy2(ROOT / "Makefile", self.root)
         (self.root / "stacks").mkdir()

@@ -18,7 +18,6 @@ did not validate (nothing is kept), 2 could not run. See docs/adopt.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -44,7 +43,7 @@ from components.group_names import GroupRef, slug
 from config import stack_yaml
 from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import PROJECT_NAME, StackFileError, read_stack_config, stack_file
-from ops import needs, permissions
+from ops import arguments, needs, permissions
 from ops.clients import (
     ApiError,
     CloudflareClient,
@@ -730,27 +729,13 @@ async def discover(stack: str, runtime: Runtime) -> tuple[Discovery, list[str]]:
     return result, [cloudflare_secret.reveal(), *graph_token.known_values()]
 
 
-def argument_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m ops.adopt",
-        description="Find a setup made by hand in Entra and Cloudflare and record it as the stack's "
-        "adopt block (docs/adopt.md).",
-    )
-    parser.add_argument("--stack", required=True, help="the stack to adopt into (a stacks/Pulumi.<stack>.yaml)")
-    parser.add_argument(
-        "--write", action="store_true", help="write the adopt block into the stack file (default: a dry run)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    return parser
-
-
 def main(
     argv: list[str] | None = None,
     runtime: Runtime | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = argument_parser().parse_args(argv)
+    args = arguments.adopt_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
@@ -45,20 +44,7 @@ ALREADY_IN_SYNC: Final = "RedundantExport"
 # Cloudflare's default when emailClaimName is not set (FACTS: configured claim, else email, else UPN).
 DEFAULT_EMAIL_CLAIM: Final = "email"
 UPN_CLAIM: Final = "preferred_username"
-_OBJECT_ID: Final = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
-_ADDRESS: Final = re.compile(r"^[^@\s/\\]+@[^@\s/\\]+$")
 USER_FIELDS: Final = "id,displayName,userPrincipalName,mail,accountEnabled"
-
-
-def canary_subject(text: str) -> str:
-    """The --canary argument: a UPN or mail address (name@domain) or an object ID (a GUID)."""
-    value = text.strip()
-    if _OBJECT_ID.match(value) or _ADDRESS.match(value):
-        return value
-    raise ValueError(
-        f"'{text}' is not a user: expected a userPrincipalName or mail address (name@domain) "
-        "or an Entra object ID (a GUID)"
-    )
 
 
 class UnknownUserError(Exception):

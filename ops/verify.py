@@ -17,7 +17,6 @@ quarantined provisioning job whose credentials validate again, and changes nothi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -35,8 +34,8 @@ from components.constants import (
     MICROSOFT_GRAPH_APP_ID,
 )
 from config.settings import GroupRef, Settings
-from ops import needs, permissions
-from ops.canary import Canary, UnknownUserError, canary_subject
+from ops import arguments, needs, permissions
+from ops.canary import Canary, UnknownUserError
 from ops.clients import (
     ApiError,
     CloudflareClient,
@@ -1024,42 +1023,13 @@ async def verify(
     return report, verification.secrets()
 
 
-def argument_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m ops.verify",
-        description="Check that a deployed stack's sign-in and provisioning work (docs/verify.md).",
-    )
-    parser.add_argument("--stack", required=True, help="the stack to verify (a stacks/Pulumi.<stack>.yaml)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--repair",
-        action="store_true",
-        help="restart a quarantined provisioning job whose credentials validate; changes nothing else",
-    )
-    parser.add_argument(
-        "--canary",
-        metavar="USER",
-        type=_canary_argument,
-        help="also provision this one user (UPN, mail or object ID) on demand, which sends their profile to "
-        "Cloudflare, and check they arrive with the email Access will see (docs/verify.md, --canary)",
-    )
-    return parser
-
-
-def _canary_argument(text: str) -> str:
-    try:
-        return canary_subject(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def main(
     argv: list[str] | None = None,
     runtime: Runtime | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    args = argument_parser().parse_args(argv)
+    args = arguments.verify_parser().parse_args(argv)
     runtime = runtime or Runtime()
     out = stdout or sys.stdout
     err = stderr or sys.stderr

@@ -61,8 +61,8 @@ case "$action" in
         --json) check+=(--json) ;;
       esac
     done
-    "$python" -c 'import importlib, sys; importlib.import_module(sys.argv[1]).argument_parser().parse_args(sys.argv[2:])' \
-      "ops.$action" --stack "$stack" "$@" || exit 2
+    "$python" -c 'import sys; from ops.arguments import PARSERS; PARSERS[sys.argv[1]]().parse_args(sys.argv[2:])' \
+      "$action" --stack "$stack" "$@" || exit 2
     ;;
 esac
 if ! facts=$("$python" scripts/check_stack.py "${check[@]}" -- "$stack"); then

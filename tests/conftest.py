@@ -3,6 +3,7 @@ tests/harness.py."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=PARTS,
         help="run one half of the suite: repository (tests/conftest.py, REPOSITORY_TESTS) or program (the rest)",
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What the collection imported (the SDKs' classes, hundreds of thousands of objects) lives as
+    # long as the process: out of the garbage collector's way, each collection is about a third
+    # cheaper. Objects the tests create are collected as usual.
+    gc.freeze()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -47,10 +47,10 @@ SERVICE_PRINCIPAL = {
 }
 READY = {**TOKEN, **SERVICE_PRINCIPAL, "PULUMI_CONFIG_PASSPHRASE": ""}
 CHECK = "scripts/check_stack.py --for {action} --print production,pulumi-cli -- {stack}"
-# verify and adopt: the module's own argument parser, before the check.
+# verify and adopt: the command's own argument parser (ops/arguments.py), before the check.
 ARGUMENTS = (
-    "-c import importlib, sys; importlib.import_module(sys.argv[1]).argument_parser().parse_args(sys.argv[2:]) "
-    "ops.{action} --stack {stack}"
+    "-c import sys; from ops.arguments import PARSERS; PARSERS[sys.argv[1]]().parse_args(sys.argv[2:]) "
+    "{action} --stack {stack}"
 )
 
 

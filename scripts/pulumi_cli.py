@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import http.client
 import os
 import platform
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
+
+# The download's modules are imported where it starts: most runs (every `make up`, `preview`,
+# `rotate-now` and `verify`) find the pinned CLI and need none of them.
+if TYPE_CHECKING:
+    import http.client
+    import tarfile
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / ".pulumi.version"
@@ -84,6 +85,9 @@ def release_platform() -> tuple[str, str]:
 
 
 def open_url(url: str) -> http.client.HTTPResponse:
+    import urllib.error
+    import urllib.request
+
     try:
         response: http.client.HTTPResponse = urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS)
     except urllib.error.HTTPError as error:
@@ -134,6 +138,8 @@ def content_length(response: http.client.HTTPResponse) -> int | None:
 
 def copy_body(url: str, response: http.client.HTTPResponse, sink: IO[bytes], progress: Progress | None = None) -> str:
     """Stream the body into sink; return its SHA-256. A body shorter than announced is an error."""
+    import http.client
+
     digest = hashlib.sha256()
     received = 0
     try:
@@ -157,6 +163,8 @@ def copy_body(url: str, response: http.client.HTTPResponse, sink: IO[bytes], pro
 
 
 def published_checksum(base_url: str, version: str, tarball: str) -> str:
+    import http.client
+
     url = f"{base_url}/pulumi-{version}-checksums.txt"
     response = open_url(url)
     try:
@@ -184,6 +192,9 @@ def safe_members(archive: tarfile.TarFile, destination: Path) -> list[tarfile.Ta
 
 
 def install(version: str, install_root: Path, base_url: str) -> Path:
+    import tarfile
+    import tempfile
+
     os_name, arch = release_platform()
     tarball = f"pulumi-v{version}-{os_name}-{arch}.tar.gz"
     url = f"{base_url}/{tarball}"

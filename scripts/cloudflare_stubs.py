@@ -64,8 +64,22 @@ def used_names(root: Path) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 aliases.update(alias.asname or alias.name for alias in node.names if alias.name == PACKAGE)
+                submodules = [alias.name for alias in node.names if alias.name.startswith(f"{PACKAGE}.")]
             elif isinstance(node, ast.ImportFrom) and node.module == PACKAGE and node.level == 0:
                 found.update(alias.name for alias in node.names)
+                continue
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(f"{PACKAGE}."):
+                submodules = [node.module or ""]
+            else:
+                continue
+            # The stubs hold what the package exports; a name taken from a submodule would be
+            # missing from them, and mypy would report it with no way for `make stubs` to help.
+            if submodules:
+                raise StubError(
+                    f"{path.relative_to(root)}:{node.lineno} imports {', '.join(submodules)}: take the SDK's "
+                    f"names from the package itself (`import {PACKAGE} as cloudflare`, then `cloudflare.<Name>`, "
+                    f"or `from {PACKAGE} import <Name>`)"
+                )
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
                 found.add(node.attr)

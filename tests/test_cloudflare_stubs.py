@@ -86,6 +86,16 @@ def signatures(definition: ast.stmt) -> list[str]:
     return result
 
 
+@pytest.mark.parametrize(
+    "statement", ["from pulumi_cloudflare.outputs import GetZoneAccountResult", "import pulumi_cloudflare.outputs"]
+)
+def test_a_name_taken_from_a_submodule_is_refused_with_the_forms_that_work(tmp_path: Path, statement: str) -> None:
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "probe.py").write_text(f"{statement}\n")
+    with pytest.raises(cloudflare_stubs.StubError, match=r"components/probe.py:1 imports pulumi_cloudflare.outputs: "):
+        cloudflare_stubs.used_names(tmp_path)
+
+
 def test_the_used_names_are_read_from_both_import_forms(tmp_path: Path) -> None:
     (tmp_path / "components").mkdir()
     (tmp_path / "components" / "one.py").write_text(

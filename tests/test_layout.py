@@ -45,15 +45,28 @@ def test_config_imports_no_pulumi_resource() -> None:
 
 def test_the_checks_before_every_make_command_load_no_http_stack_and_no_sdk() -> None:
     # scripts/check_stack.py runs before every make up|preview|rotate-now|verify|adopt: it reads
-    # the stack file and the environment only, so it loads neither an HTTP client nor an SDK.
+    # the stack file and the environment only, so a whole check (here on a stack with no file, with
+    # a service principal's variables) loads neither an HTTP client nor an SDK.
     probe = (
-        "import sys; sys.argv = ['scripts/check_stack.py', '--help'];"
-        "import runpy\ntry: runpy.run_path('scripts/check_stack.py', run_name='__main__')\nexcept SystemExit: pass\n"
-        "heavy = ('httpx', 'azure', 'msal', 'pulumi', 'pulumi_azuread', 'pulumi_cloudflare', 'grpc');"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)"
+        "import runpy, sys\n"
+        "sys.argv = ['scripts/check_stack.py', '--for', 'verify', '--', 'no-such-stack']\n"
+        "try:\n    runpy.run_path('scripts/check_stack.py', run_name='__main__')\nexcept SystemExit as done:\n"
+        "    assert done.code == 2, done.code\n"
+        "heavy = ('httpx', 'azure', 'msal', 'pulumi', 'pulumi_azuread', 'pulumi_cloudflare', 'grpc')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stderr.strip() == "[]"
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "CLOUDFLARE_API_TOKEN": "t",
+        "ARM_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+        "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000002",
+        "ARM_CLIENT_SECRET": "s",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    assert "Cannot verify stack no-such-stack:" in result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_components_hold_only_components_and_their_helpers() -> None:

@@ -27,7 +27,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ops.redaction import Secret
+from ops.redaction import Secret, scrub
 
 if TYPE_CHECKING:
     import httpx
@@ -304,14 +304,27 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
             secret = _env(environ, "ARM_CLIENT_SECRET")
             return ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **endpoints.msal_options())
         case SignIn.CLIENT_CERTIFICATE:
-            return CertificateCredential(
-                tenant_id,
-                client_id,
-                _env(environ, "ARM_CLIENT_CERTIFICATE_PATH"),
-                password=environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None,
-                authority=authority,
-                **endpoints.msal_options(),
-            )
+            certificate = _env(environ, "ARM_CLIENT_CERTIFICATE_PATH")
+            password = environ.get("ARM_CLIENT_CERTIFICATE_PASSWORD") or None
+            try:
+                return CertificateCredential(
+                    tenant_id,
+                    client_id,
+                    certificate,
+                    password=password,
+                    authority=authority,
+                    **endpoints.msal_options(),
+                )
+            except ValueError as error:
+                # azure-identity reads the file here; its message names no secret, and is scrubbed of
+                # the password all the same.
+                raise CredentialsError(
+                    [
+                        f"ARM_CLIENT_CERTIFICATE_PATH={certificate!r}: {scrub(str(error), [password or ''])}: expected "
+                        "the service principal's certificate with its private key (PEM or PKCS #12), and "
+                        "ARM_CLIENT_CERTIFICATE_PASSWORD when the file is encrypted"
+                    ]
+                ) from None
         case SignIn.AZURE_CLI:
             return AzureCliCredential(tenant_id=tenant_id)
 

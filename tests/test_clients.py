@@ -563,6 +563,16 @@ def test_a_certificate_path_that_names_no_file_is_refused_before_azure_identity_
     assert entra_sign_in({**SERVICE_PRINCIPAL, "ARM_CLIENT_CERTIFICATE_PATH": missing}) is SignIn.CLIENT_CERTIFICATE
 
 
+def test_a_certificate_azure_identity_cannot_read_is_named_not_reported_as_a_bug(tmp_path: Path) -> None:
+    (tmp_path / "sp.pem").write_text("not a certificate")
+    environ = {**SERVICE_PRINCIPAL, "ARM_CLIENT_CERTIFICATE_PATH": str(tmp_path / "sp.pem")}
+    with pytest.raises(CredentialsError) as refused:
+        entra_credential(endpoints_from_env({}), environ | {"ARM_CLIENT_CERTIFICATE_PASSWORD": "pw-1234"})
+    [problem] = refused.value.problems
+    assert problem.startswith(f"ARM_CLIENT_CERTIFICATE_PATH={str(tmp_path / 'sp.pem')!r}: Failed to deserialize")
+    assert "ARM_CLIENT_CERTIFICATE_PASSWORD when the file is encrypted" in problem and "pw-1234" not in problem
+
+
 def test_a_service_principal_without_a_way_to_prove_it_is_refused() -> None:
     with pytest.raises(CredentialsError, match="set ARM_USE_OIDC=true"):
         entra_credential(endpoints_from_env({}), SERVICE_PRINCIPAL)

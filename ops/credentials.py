@@ -46,6 +46,8 @@ GRAPH_API_VERSION: Final = "v1.0"
 GITHUB_OIDC_AUDIENCE: Final = "api://AzureADTokenExchange"
 
 _TRUE = {"1", "true", "yes"}
+# What ARM_CLIENT_CERTIFICATE_PATH must name, in the problems about it.
+_CERTIFICATE_EXPECTED: Final = "the service principal's certificate with its private key (PEM or PKCS #12)"
 # Microsoft's installation guide, named when the Azure CLI sign-in is the fallback and az is missing.
 AZURE_CLI_INSTALL_URL: Final = "https://learn.microsoft.com/cli/azure/install-azure-cli"
 AZURE_CLI_TIMEOUT_SECONDS: Final = 30
@@ -248,10 +250,7 @@ def entra_sign_in(environ: Mapping[str, str] = os.environ) -> SignIn:
         if certificate:
             if not Path(certificate).is_file():
                 raise CredentialsError(
-                    [
-                        f"ARM_CLIENT_CERTIFICATE_PATH={certificate!r} is not a file: expected the service "
-                        "principal's certificate with its private key (PEM or PKCS #12)"
-                    ]
+                    [f"ARM_CLIENT_CERTIFICATE_PATH={certificate!r} is not a file: expected {_CERTIFICATE_EXPECTED}"]
                 )
             return SignIn.CLIENT_CERTIFICATE
         raise CredentialsError(
@@ -321,8 +320,7 @@ def entra_credential(endpoints: Endpoints, environ: Mapping[str, str] = os.envir
                 raise CredentialsError(
                     [
                         f"ARM_CLIENT_CERTIFICATE_PATH={certificate!r}: {scrub(str(error), [password or ''])}: expected "
-                        "the service principal's certificate with its private key (PEM or PKCS #12), and "
-                        "ARM_CLIENT_CERTIFICATE_PASSWORD when the file is encrypted"
+                        f"{_CERTIFICATE_EXPECTED}, and ARM_CLIENT_CERTIFICATE_PASSWORD when the file is encrypted"
                     ]
                 ) from None
         case SignIn.AZURE_CLI:

@@ -21,11 +21,11 @@ from config.settings import Settings, SettingsError, settings_from_stack_file
 from config.stack_files import ROOT, StackFileError, read_stack_file, stack_file
 from ops.credentials import (
     CredentialsError,
+    SignIn,
     azure_cli_sign_in_problems,
     cloudflare_token,
     endpoints_from_env,
     entra_sign_in,
-    signs_in_with_azure_cli,
 )
 from ops.permissions import CLOUDFLARE_ACCESS_READ, CLOUDFLARE_ACCESS_WRITE
 from ops.stack_outputs import backend_env
@@ -143,12 +143,10 @@ def check(
         except CredentialsError as error:
             problems += error.problems
         try:
-            entra_sign_in(environ)
+            if entra_sign_in(environ) is SignIn.AZURE_CLI:
+                problems += azure_cli_sign_in_problems(environ)
         except CredentialsError as error:
             problems += error.problems
-        else:
-            if signs_in_with_azure_cli(environ):
-                problems += azure_cli_sign_in_problems(environ)
     backend = backend_env(environ, root)["PULUMI_BACKEND_URL"]
     if Need.PASSPHRASE in needs and passphrase_needed(_secrets_provider(stack, root), backend):
         passphrase_file = environ.get(PASSPHRASE_FILE_ENV)

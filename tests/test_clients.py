@@ -511,48 +511,39 @@ SERVICE_PRINCIPAL = {
 
 
 @pytest.mark.parametrize(
-    ("extra", "expected"),
+    ("environ", "sign_in", "credential"),
     [
-        ({"ARM_CLIENT_SECRET": "s"}, ClientSecretCredential),
-        (
-            {
-                "ARM_USE_OIDC": "true",
-                "ACTIONS_ID_TOKEN_REQUEST_URL": "https://x",
-                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
-            },
-            ClientAssertionCredential,
-        ),
-        ({"ARM_OIDC_TOKEN": "jwt"}, ClientAssertionCredential),
-        ({"ARM_USE_MSI": "true"}, ManagedIdentityCredential),
-    ],
-)
-def test_the_credential_follows_the_arm_variables(extra: dict[str, str], expected: type) -> None:
-    assert isinstance(entra_credential(endpoints_from_env({}), {**SERVICE_PRINCIPAL, **extra}), expected)
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        ({**SERVICE_PRINCIPAL, "ARM_CLIENT_SECRET": "s"}, SignIn.CLIENT_SECRET),
-        ({**SERVICE_PRINCIPAL, "ARM_OIDC_TOKEN": "jwt", "ARM_CLIENT_SECRET": "s"}, SignIn.OIDC_TOKEN),
-        ({**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN_FILE_PATH": "/t"}, SignIn.OIDC_TOKEN_FILE),
+        ({**SERVICE_PRINCIPAL, "ARM_CLIENT_SECRET": "s"}, SignIn.CLIENT_SECRET, ClientSecretCredential),
         (
             {**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://x"}
             | {"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
             SignIn.OIDC_REQUEST,
+            ClientAssertionCredential,
         ),
-        ({"ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "ARM_CLIENT_SECRET": "s"}, SignIn.MANAGED_IDENTITY),
+        ({**SERVICE_PRINCIPAL, "ARM_OIDC_TOKEN": "jwt"}, SignIn.OIDC_TOKEN, ClientAssertionCredential),
+        (
+            {**SERVICE_PRINCIPAL, "ARM_OIDC_TOKEN": "jwt", "ARM_CLIENT_SECRET": "s"},
+            SignIn.OIDC_TOKEN,
+            ClientAssertionCredential,
+        ),
+        (
+            {**SERVICE_PRINCIPAL, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN_FILE_PATH": "/t"},
+            SignIn.OIDC_TOKEN_FILE,
+            ClientAssertionCredential,
+        ),
+        ({**SERVICE_PRINCIPAL, "ARM_USE_MSI": "true"}, SignIn.MANAGED_IDENTITY, ManagedIdentityCredential),
+        (
+            {"ARM_USE_MSI": "true", "ARM_TENANT_ID": "t", "ARM_CLIENT_SECRET": "s"},
+            SignIn.MANAGED_IDENTITY,
+            ManagedIdentityCredential,
+        ),
     ],
 )
 def test_the_sign_in_is_chosen_as_the_provider_chooses_it_and_built_to_match(
-    environ: dict[str, str], expected: SignIn
+    environ: dict[str, str], sign_in: SignIn, credential: type
 ) -> None:
-    assert entra_sign_in(environ) is expected
-    built = type(entra_credential(endpoints_from_env({}), environ)).__name__
-    assert built == {
-        SignIn.CLIENT_SECRET: "ClientSecretCredential",
-        SignIn.MANAGED_IDENTITY: "ManagedIdentityCredential",
-    }.get(expected, "ClientAssertionCredential")
+    assert entra_sign_in(environ) is sign_in
+    assert isinstance(entra_credential(endpoints_from_env({}), environ), credential)
 
 
 def test_a_certificate_path_that_names_no_file_is_refused_before_azure_identity_reads_it(tmp_path: Path) -> None:
